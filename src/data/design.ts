@@ -1,0 +1,289 @@
+/**
+ * Treatment indicators and design matrices: the one place where covariates become numbers.
+ * Categorical covariates are dummy-coded against their first level (sorted order), as R's
+ * default treatment contrasts. Validation collects every problem in one pass.
+ */
+import { CounterfactError, describeRows, type Problem } from '../problems.js';
+import {
+  getColumn,
+  numericAsCategorical,
+  unknownColumnProblem,
+  type CategoricalColumn,
+  type Column,
+  type Table,
+} from './table.js';
+
+const TREATED_LABELS = new Set(['1', 'true', 't', 'yes', 'y', 'si', 'sì', 's', 'treated', 'treat', 'trattato']);
+const CONTROL_LABELS = new Set(['0', 'false', 'f', 'no', 'n', 'control', 'untreated', 'controllo']);
+
+/**
+ * Read the treatment column as 0/1.
+ * Accepts 0/1 numbers, or two labels where one is recognisably "treated" (1, TRUE, yes, si, …)
+ * and the other "control" (0, FALSE, no, …); otherwise `treatedValue` must name the treated label.
+ * @throws CounterfactError `bad_treatment` (missing values, more than two values, unclear labels),
+ *   `no_treated`, `no_controls`, `unknown_column`.
+ */
+export function resolveTreatment(table: Table, name: string, treatedValue?: string | number): Uint8Array {
+  const col = getColumn(table, name, 'treatment');
+  const n = table.nRows;
+  const out = new Uint8Array(n);
+  const missing: number[] = [];
+  let missingCount = 0;
+  const labels = col.kind === 'numeric' ? null : col.levels;
+  // Distinct values, as strings.
+  const distinct = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const s = cellLabel(col, i);
+    if (s === null) {
+      missingCount++;
+      if (missing.length < 5) missing.push(i);
+      continue;
+    }
+    distinct.set(s, (distinct.get(s) ?? 0) + 1);
+  }
+  if (missingCount > 0) {
+    throw new CounterfactError({
+      code: 'bad_treatment',
+      column: name,
+      rows: missing,
+      count: missingCount,
+      message: `treatment column \`${name}\` has ${missingCount} missing values (${describeRows(missing, missingCount)}): every unit must be treated (1) or control (0)`,
+    });
+  }
+  const values = [...distinct.keys()];
+  let treatedLabel: string | undefined;
+  if (treatedValue !== undefined) {
+    treatedLabel = String(treatedValue);
+    if (!distinct.has(treatedLabel)) {
+      throw new CounterfactError({
+        code: 'bad_treatment',
+        column: name,
+        message: `treated value "${treatedLabel}" does not occur in treatment column \`${name}\` (values: ${values.slice(0, 6).join(', ')})`,
+      });
+    }
+    if (values.length > 2) {
+      throw new CounterfactError({
+        code: 'bad_treatment',
+        column: name,
+        message: `treatment column \`${name}\` has ${values.length} distinct values (${values.slice(0, 6).join(', ')}): it must have two; for several arms use the multi-arm API`,
+      });
+    }
+  } else {
+    if (values.length > 2 || values.length === 0) {
+      throw new CounterfactError({
+        code: 'bad_treatment',
+        column: name,
+        received: values.slice(0, 6).join(', '),
+        expected: '0/1 or two labels',
+        message: `treatment column \`${name}\` must be 0/1 (or two labels) but has ${values.length} distinct values (${values.slice(0, 6).join(', ')}${values.length > 6 ? ', …' : ''})`,
+      });
+    }
+    const t = values.filter((v) => TREATED_LABELS.has(v.toLowerCase()));
+    const c = values.filter((v) => CONTROL_LABELS.has(v.toLowerCase()));
+    if (values.length === 2 && t.length === 1 && c.length === 1) treatedLabel = t[0];
+    else if (values.length === 1 && t.length === 1) treatedLabel = t[0];
+    else if (values.length === 1 && c.length === 1) treatedLabel = undefined;
+    else {
+      throw new CounterfactError({
+        code: 'bad_treatment',
+        column: name,
+        message: `treatment column \`${name}\` has labels ${values.map((v) => `"${v}"`).join(' and ')}: say which is treated (option treatedValue, CLI --treated-value)`,
+      });
+    }
+  }
+  let nt = 0;
+  for (let i = 0; i < n; i++) {
+    const s = cellLabel(col, i)!;
+    const t = s === treatedLabel ? 1 : 0;
+    out[i] = t;
+    nt += t;
+  }
+  void labels;
+  if (nt === 0) {
+    throw new CounterfactError({
+      code: 'no_treated',
+      column: name,
+      message: `treatment column \`${name}\` has no treated units (all ${n} are controls): check the column or the treated value`,
+    });
+  }
+  if (nt === n) {
+    throw new CounterfactError({
+      code: 'no_controls',
+      column: name,
+      message: `treatment column \`${name}\` has no control units (all ${n} are treated): the study needs a comparison group`,
+    });
+  }
+  return out;
+}
+
+function cellLabel(col: Column, i: number): string | null {
+  if (col.kind === 'numeric') {
+    const v = col.values[i]!;
+    return Number.isNaN(v) ? null : String(v);
+  }
+  const c = col.codes[i]!;
+  return c < 0 ? null : col.levels[c]!;
+}
+
+/** One covariate's contribution to the design. */
+export interface DesignTerm {
+  readonly covariate: string;
+  readonly kind: 'numeric' | 'categorical';
+  /** Indices into `DesignMatrix.columns` for this term (dummies for categorical). */
+  readonly columnIndices: readonly number[];
+  /** For categorical terms: all levels (first is the reference, not in the design). */
+  readonly levels?: readonly string[];
+}
+
+/** Numeric design columns (no intercept), each of length nRows. */
+export interface DesignMatrix {
+  readonly nRows: number;
+  /** Column names: the covariate for numeric terms, `name[level]` for dummies. */
+  readonly names: readonly string[];
+  readonly columns: readonly Float64Array[];
+  readonly terms: readonly DesignTerm[];
+}
+
+export interface DesignOptions {
+  /** Numeric covariates to treat as categorical (string columns always are). */
+  readonly categorical?: readonly string[];
+  /**
+   * For balance tables: expand categorical covariates into one dummy per level (MatchIt's
+   * summary does) rather than dropping the reference level.
+   */
+  readonly allLevels?: boolean;
+}
+
+/** Name of the dummy column for a level. */
+export function dummyName(covariate: string, level: string): string {
+  return `${covariate}[${level}]`;
+}
+
+/**
+ * Validate covariates and build the design matrix. Reports every problem at once: unknown
+ * columns, missing or infinite values (count and first rows), constant columns.
+ * Cost: O(rows × design columns).
+ * @throws CounterfactError with all problems.
+ */
+export function buildDesign(table: Table, covariates: readonly string[], options: DesignOptions = {}): DesignMatrix {
+  const problems: Problem[] = [];
+  const categorical = new Set(options.categorical ?? []);
+  const names: string[] = [];
+  const columns: Float64Array[] = [];
+  const terms: DesignTerm[] = [];
+  const n = table.nRows;
+  for (const cov of new Set(options.categorical ?? [])) {
+    if (!covariates.includes(cov) && !table.columns[cov]) {
+      problems.push(unknownColumnProblem(table, cov, 'categorical'));
+    }
+  }
+  const seen = new Set<string>();
+  for (const cov of covariates) {
+    if (seen.has(cov)) {
+      problems.push({ code: 'bad_argument', column: cov, message: `covariate \`${cov}\` is listed twice: list each covariate once` });
+      continue;
+    }
+    seen.add(cov);
+    const raw = table.columns[cov];
+    if (!raw) {
+      problems.push(unknownColumnProblem(table, cov, 'covariate'));
+      continue;
+    }
+    // Missing / non-finite values.
+    const bad: number[] = [];
+    let badCount = 0;
+    let infCount = 0;
+    if (raw.kind === 'numeric') {
+      for (let i = 0; i < n; i++) {
+        const v = raw.values[i]!;
+        if (!Number.isFinite(v)) {
+          badCount++;
+          if (!Number.isNaN(v)) infCount++;
+          if (bad.length < 5) bad.push(i);
+        }
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        if (raw.codes[i]! < 0) {
+          badCount++;
+          if (bad.length < 5) bad.push(i);
+        }
+      }
+    }
+    if (badCount > 0) {
+      problems.push({
+        code: infCount === badCount ? 'non_finite' : 'missing_values',
+        column: cov,
+        rows: bad,
+        count: badCount,
+        message:
+          infCount === badCount
+            ? `covariate \`${cov}\` has ${badCount} infinite values (${describeRows(bad, badCount)}): fix or drop those rows`
+            : `covariate \`${cov}\` has ${badCount} missing values (${describeRows(bad, badCount)}): impute or drop them`,
+      });
+      continue;
+    }
+    const col: Column = raw.kind === 'numeric' && categorical.has(cov) ? numericAsCategorical(raw) : raw;
+    if (col.kind === 'numeric') {
+      const v = col.values;
+      let constant = true;
+      for (let i = 1; i < n; i++) {
+        if (v[i] !== v[0]) {
+          constant = false;
+          break;
+        }
+      }
+      if (constant && n > 0) {
+        problems.push({
+          code: 'constant_column',
+          column: cov,
+          message: `covariate \`${cov}\` is constant (every value is ${v[0]}): it cannot explain treatment; remove it`,
+        });
+        continue;
+      }
+      terms.push({ covariate: cov, kind: 'numeric', columnIndices: [columns.length] });
+      names.push(cov);
+      columns.push(v);
+    } else {
+      const cat = col as CategoricalColumn;
+      const counts = new Int32Array(cat.levels.length);
+      for (let i = 0; i < n; i++) counts[cat.codes[i]!]!++;
+      const present = cat.levels.map((_, k) => k).filter((k) => counts[k]! > 0);
+      if (present.length < 2) {
+        problems.push({
+          code: 'constant_column',
+          column: cov,
+          message: `covariate \`${cov}\` has a single level ("${cat.levels[present[0] ?? 0]}"): it cannot explain treatment; remove it`,
+        });
+        continue;
+      }
+      const start = options.allLevels ? 0 : 1;
+      const idx: number[] = [];
+      for (let p = start; p < present.length; p++) {
+        const k = present[p]!;
+        const d = new Float64Array(n);
+        for (let i = 0; i < n; i++) d[i] = cat.codes[i] === k ? 1 : 0;
+        idx.push(columns.length);
+        names.push(dummyName(cov, cat.levels[k]!));
+        columns.push(d);
+      }
+      terms.push({
+        covariate: cov,
+        kind: 'categorical',
+        columnIndices: idx,
+        levels: present.map((k) => cat.levels[k]!),
+      });
+    }
+  }
+  if (problems.length > 0) throw new CounterfactError(problems);
+  return { nRows: n, names, columns, terms };
+}
+
+/** True when a numeric vector takes only the values 0 and 1. */
+export function isBinary(v: ArrayLike<number>): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (x !== 0 && x !== 1) return false;
+  }
+  return true;
+}

@@ -1,0 +1,347 @@
+/**
+ * Columnar tables: named typed-array columns. Numeric columns are `Float64Array` with NaN for
+ * missing; categorical columns are dictionary-encoded (`Int32Array` codes into sorted `levels`,
+ * -1 for missing). No per-row objects; a row selection is an index array, never a copy of rows.
+ */
+import { CounterfactError, describeRows } from '../problems.js';
+
+export interface NumericColumn {
+  readonly kind: 'numeric';
+  /** Values; NaN marks a missing value. */
+  readonly values: Float64Array;
+}
+
+export interface CategoricalColumn {
+  readonly kind: 'categorical';
+  /** Index into `levels`; -1 marks a missing value. */
+  readonly codes: Int32Array;
+  /** Distinct labels in sorted (code-point) order; the first is the reference level. */
+  readonly levels: readonly string[];
+}
+
+export type Column = NumericColumn | CategoricalColumn;
+
+/** An immutable columnar table. */
+export interface Table {
+  readonly nRows: number;
+  /** Column names in input order. */
+  readonly names: readonly string[];
+  readonly columns: Readonly<Record<string, Column>>;
+}
+
+/** What `toTable` accepts: a Table, an object of columns, an array of row objects, or an arquero table. */
+export type TableInput =
+  | Table
+  | Readonly<Record<string, ArrayLike<unknown>>>
+  | readonly Record<string, unknown>[]
+  | { columnNames(): string[]; array(name: string): ArrayLike<unknown>; numRows(): number };
+
+const MISSING_STRINGS = new Set(['', 'NA', 'NaN', 'nan', 'null', 'NULL', '.']);
+
+/** True for the strings read as missing: empty, NA, NaN, null, NULL, "." (Stata). */
+export function isMissingString(s: string): boolean {
+  return MISSING_STRINGS.has(s.trim());
+}
+
+export function isTable(x: unknown): x is Table {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    'nRows' in x &&
+    'names' in x &&
+    'columns' in x &&
+    Array.isArray((x as Table).names)
+  );
+}
+
+/**
+ * Turn any accepted input into a {@link Table}.
+ * Numbers and booleans become numeric columns; strings become numeric when every non-missing
+ * value parses as a number, otherwise categorical. `null`, `undefined` and the strings in
+ * {@link isMissingString} are missing.
+ * Cost: O(rows × columns).
+ * @throws CounterfactError `bad_argument` for ragged columns or an unsupported input.
+ * @example
+ * const t = toTable({ treat: [1, 0, 0], age: [30, 41, 25], region: ['N', 'S', 'N'] });
+ * t.columns.region; // { kind: 'categorical', codes: Int32Array [0, 1, 0], levels: ['N', 'S'] }
+ */
+export function toTable(input: TableInput): Table {
+  if (isTable(input)) return input;
+  if (Array.isArray(input)) return fromRows(input as readonly Record<string, unknown>[]);
+  const maybeArquero = input as { columnNames?: unknown; array?: unknown; numRows?: unknown };
+  if (typeof maybeArquero.columnNames === 'function' && typeof maybeArquero.array === 'function') {
+    const aq = input as { columnNames(): string[]; array(name: string): ArrayLike<unknown> };
+    const cols: Record<string, ArrayLike<unknown>> = {};
+    for (const name of aq.columnNames()) cols[name] = aq.array(name);
+    return fromColumns(cols);
+  }
+  if (typeof input === 'object' && input !== null) {
+    return fromColumns(input as Record<string, ArrayLike<unknown>>);
+  }
+  throw new CounterfactError({
+    code: 'bad_argument',
+    column: 'data',
+    message:
+      'data must be a table: an object of equal-length columns, an array of row objects, or an arquero table',
+  });
+}
+
+/** Build a table from an array of row objects (keys of the first row, plus any later keys). */
+export function fromRows(rows: readonly Record<string, unknown>[]): Table {
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    for (const k of Object.keys(row)) {
+      if (!seen.has(k)) {
+        seen.add(k);
+        names.push(k);
+      }
+    }
+  }
+  const cols: Record<string, unknown[]> = {};
+  for (const name of names) {
+    const a = new Array<unknown>(rows.length);
+    for (let i = 0; i < rows.length; i++) a[i] = rows[i]![name];
+    cols[name] = a;
+  }
+  return fromColumns(cols);
+}
+
+/** Build a table from named columns of equal length. */
+export function fromColumns(cols: Readonly<Record<string, ArrayLike<unknown>>>): Table {
+  const names = Object.keys(cols);
+  if (names.length === 0) return { nRows: 0, names: [], columns: {} };
+  const n = cols[names[0]!]!.length;
+  const bad = names.filter((k) => cols[k]!.length !== n);
+  if (bad.length > 0) {
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: bad[0]!,
+      message: `column \`${bad[0]}\` has ${cols[bad[0]!]!.length} values but \`${names[0]}\` has ${n}: all columns must have the same length`,
+    });
+  }
+  const columns: Record<string, Column> = {};
+  for (const name of names) columns[name] = toColumn(cols[name]!);
+  return { nRows: n, names, columns };
+}
+
+/** Convert one array of values into a column (see {@link toTable} for the rules). */
+export function toColumn(values: ArrayLike<unknown>): Column {
+  if (values instanceof Float64Array) return { kind: 'numeric', values };
+  if (ArrayBuffer.isView(values)) {
+    return { kind: 'numeric', values: Float64Array.from(values as ArrayLike<number>) };
+  }
+  const n = values.length;
+  const out = new Float64Array(n);
+  let allNumeric = true;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) out[i] = NaN;
+    else if (typeof v === 'number') out[i] = v;
+    else if (typeof v === 'boolean') out[i] = v ? 1 : 0;
+    else if (typeof v === 'bigint') out[i] = Number(v);
+    else if (v instanceof Date) out[i] = v.getTime();
+    else {
+      const s = String(v);
+      if (isMissingString(s)) out[i] = NaN;
+      else {
+        const x = parseNumber(s);
+        if (Number.isNaN(x)) {
+          allNumeric = false;
+          break;
+        }
+        out[i] = x;
+      }
+    }
+  }
+  if (allNumeric) return { kind: 'numeric', values: out };
+  return categoricalFromStrings(values);
+}
+
+/** Parse a plain number ("12", "-3.5e2", "Inf"); NaN if it is not one. */
+export function parseNumber(s: string): number {
+  const t = s.trim();
+  if (t === '') return NaN;
+  if (t === 'Inf' || t === 'inf' || t === 'Infinity') return Infinity;
+  if (t === '-Inf' || t === '-inf' || t === '-Infinity') return -Infinity;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return NaN;
+  return Number(t);
+}
+
+function categoricalFromStrings(values: ArrayLike<unknown>): CategoricalColumn {
+  const n = values.length;
+  const labels: (string | null)[] = new Array(n);
+  const set = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) labels[i] = null;
+    else {
+      const s = String(v);
+      if (isMissingString(s)) labels[i] = null;
+      else {
+        labels[i] = s;
+        set.add(s);
+      }
+    }
+  }
+  const levels = [...set].sort(compareCodePoints);
+  const index = new Map(levels.map((l, i) => [l, i]));
+  const codes = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const l = labels[i];
+    codes[i] = l === null ? -1 : index.get(l)!;
+  }
+  return { kind: 'categorical', codes, levels };
+}
+
+/** Code-point order (locale independent, so results never depend on the machine). */
+export function compareCodePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Re-encode a numeric column as categorical (levels sorted numerically, as R's `factor`). */
+export function numericAsCategorical(col: NumericColumn): CategoricalColumn {
+  const distinct = [...new Set(Array.from(col.values).filter((v) => !Number.isNaN(v)))].sort((a, b) => a - b);
+  const index = new Map(distinct.map((v, i) => [v, i]));
+  const codes = new Int32Array(col.values.length);
+  for (let i = 0; i < codes.length; i++) {
+    const v = col.values[i]!;
+    codes[i] = Number.isNaN(v) ? -1 : index.get(v)!;
+  }
+  return { kind: 'categorical', codes, levels: distinct.map((v) => String(v)) };
+}
+
+/** Closest names (edit distance ≤ 3 or case-insensitive match), for "did you mean" hints. */
+export function suggestNames(name: string, names: readonly string[]): string[] {
+  const lower = name.toLowerCase();
+  const scored = names
+    .map((c) => ({ c, d: c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase()) }))
+    .filter((x) => x.d <= Math.max(1, Math.min(3, Math.floor(name.length / 3))))
+    .sort((a, b) => a.d - b.d);
+  return scored.slice(0, 3).map((x) => x.c);
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = new Array(b.length + 1).fill(0).map((_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The problem for a column that is not in the table, with a "did you mean" hint. */
+export function unknownColumnProblem(table: Table, name: string, role: string) {
+  const hint = suggestNames(name, table.names);
+  const shown = table.names.slice(0, 12).map((c) => `\`${c}\``).join(', ');
+  return {
+    code: 'unknown_column' as const,
+    column: name,
+    message:
+      `${role} column \`${name}\` is not in the data` +
+      (hint.length ? `; did you mean ${hint.map((h) => `\`${h}\``).join(' or ')}?` : '') +
+      ` Columns are: ${shown}${table.names.length > 12 ? ', …' : ''}`,
+  };
+}
+
+/** Get a column or throw `unknown_column` naming the role ("covariate", "outcome", …). */
+export function getColumn(table: Table, name: string, role = 'the'): Column {
+  const c = table.columns[name];
+  if (!c) throw new CounterfactError(unknownColumnProblem(table, name, role));
+  return c;
+}
+
+/**
+ * Get a numeric column, or throw naming the column: categorical where a number was expected,
+ * or missing / non-finite values (with the first rows) unless `allowMissing`.
+ */
+export function getNumeric(table: Table, name: string, role = 'the', allowMissing = false): Float64Array {
+  const c = getColumn(table, name, role);
+  if (c.kind !== 'numeric') {
+    throw new CounterfactError({
+      code: 'non_numeric',
+      column: name,
+      message: `${role} column \`${name}\` must be numeric but holds text (e.g. "${c.levels[0]}"): recode it as numbers, or declare it categorical`,
+    });
+  }
+  if (!allowMissing) {
+    const rows: number[] = [];
+    let count = 0;
+    let nonFinite = 0;
+    for (let i = 0; i < c.values.length; i++) {
+      const v = c.values[i]!;
+      if (!Number.isFinite(v)) {
+        count++;
+        if (!Number.isNaN(v)) nonFinite++;
+        if (rows.length < 5) rows.push(i);
+      }
+    }
+    if (count > 0) {
+      throw new CounterfactError({
+        code: nonFinite === count ? 'non_finite' : 'missing_values',
+        column: name,
+        rows,
+        count,
+        message:
+          nonFinite === count
+            ? `${role} column \`${name}\` has ${count} infinite values (${describeRows(rows, count)}): fix or drop those rows`
+            : `${role} column \`${name}\` has ${count} missing or non-finite values (${describeRows(rows, count)}): impute or drop those rows`,
+      });
+    }
+  }
+  return c.values;
+}
+
+/** Labels of a column as strings (numbers formatted as in JSON), missing as null. */
+export function columnLabels(col: Column): (string | null)[] {
+  const out: (string | null)[] = new Array(col.kind === 'numeric' ? col.values.length : col.codes.length);
+  if (col.kind === 'numeric') {
+    for (let i = 0; i < out.length; i++) out[i] = Number.isNaN(col.values[i]!) ? null : String(col.values[i]);
+  } else {
+    for (let i = 0; i < out.length; i++) out[i] = col.codes[i]! < 0 ? null : col.levels[col.codes[i]!]!;
+  }
+  return out;
+}
+
+/** A new table with only the rows at `index` (in that order). */
+export function takeRows(table: Table, index: ArrayLike<number>): Table {
+  const columns: Record<string, Column> = {};
+  const m = index.length;
+  for (const name of table.names) {
+    const c = table.columns[name]!;
+    if (c.kind === 'numeric') {
+      const v = new Float64Array(m);
+      for (let i = 0; i < m; i++) v[i] = c.values[index[i]!]!;
+      columns[name] = { kind: 'numeric', values: v };
+    } else {
+      const v = new Int32Array(m);
+      for (let i = 0; i < m; i++) v[i] = c.codes[index[i]!]!;
+      columns[name] = { kind: 'categorical', codes: v, levels: c.levels };
+    }
+  }
+  return { nRows: m, names: table.names, columns };
+}
+
+/** A new table with one column added or replaced. */
+export function withColumn(table: Table, name: string, values: ArrayLike<unknown> | Column): Table {
+  const col =
+    typeof values === 'object' && values !== null && 'kind' in values ? (values as Column) : toColumn(values as ArrayLike<unknown>);
+  const len = col.kind === 'numeric' ? col.values.length : col.codes.length;
+  if (len !== table.nRows && table.names.length > 0) {
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: name,
+      message: `column \`${name}\` has ${len} values but the table has ${table.nRows} rows`,
+    });
+  }
+  return {
+    nRows: table.names.length === 0 ? len : table.nRows,
+    names: table.names.includes(name) ? table.names : [...table.names, name],
+    columns: { ...table.columns, [name]: col },
+  };
+}
