@@ -1,0 +1,220 @@
+/**
+ * `counterfact estimate`: propensity fit → nearest matching → balance → ATT on one CSV
+ * (or Arrow/Parquet) file. The option names and the JSON keys are a fixed contract.
+ */
+import { writeFileSync } from 'node:fs';
+import { evaluate, type EvaluateResult, type EvaluateSpec } from '../evaluate.js';
+import { columnLabels, getColumn, type Table } from '../data/table.js';
+import { readTableFile } from '../io/readTable.js';
+import { list, num, oneOf, parseFlags, required } from './args.js';
+import type { CliIO } from './io.js';
+import { formatTable } from './format.js';
+
+export const ESTIMATE_HELP = `Usage: counterfact estimate --data FILE --treatment COL --outcome COL --covariates A,B,C [options]
+
+Propensity score (logistic or probit), nearest-neighbour matching (MatchIt "nearest"
+semantics), balance diagnostics and the ATT with an Abadie–Imbens standard error.
+
+Required:
+  --data FILE            CSV (delimiter detected; or .arrow / .parquet)
+  --treatment COL        0/1 treatment column (or two labels; see --treated-value)
+  --outcome COL          numeric outcome column
+  --covariates A,B,C     propensity-model covariates (text columns are categorical)
+
+Options (defaults in brackets):
+  --id COL               unit identifier: checked for duplicates, used in --pairs [row number]
+  --categorical A,B      numeric covariates to dummy-code
+  --treated-value V      label of treated units when the treatment holds two labels
+  --exact A,B            match only within strata of these columns
+  --link logit|probit    propensity model link [logit]
+  --distance probability|logit   scale matched on [probability]
+  --ratio K              controls per treated unit [1]
+  --replace              match with replacement [off]
+  --ties                 with --replace: keep all tied controls, split the weight (as Matching)
+  --caliper X            maximum distance [none]
+  --caliper-scale sd|raw caliper in SDs of the distance, or raw units [sd]
+  --order largest|smallest|random|data   order treated units are matched in [largest]
+  --seed N               seed for --order random [1]
+  --discard none|treated|control|both    common-support rule [none]
+  --se ai|pairs|none     standard error [ai]
+  --var-matches J        J for the heteroskedastic Abadie–Imbens variance; 0 = homoskedastic [0]
+  --level L              confidence level [0.95]
+  --delimiter C          CSV delimiter [auto]       --decimal C   decimal mark [.]
+  --pairs OUT.csv        write treated_id,control_id,weight (one row per match)
+  --json                 print one JSON object instead of the summary
+`;
+
+/** Run `counterfact estimate`. Returns the exit code. */
+export async function estimateCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const { flags } = parseFlags(argv, {
+    data: { type: 'string' },
+    treatment: { type: 'string' },
+    outcome: { type: 'string' },
+    covariates: { type: 'string' },
+    id: { type: 'string' },
+    categorical: { type: 'string' },
+    'treated-value': { type: 'string' },
+    exact: { type: 'string' },
+    link: { type: 'string' },
+    distance: { type: 'string' },
+    ratio: { type: 'string' },
+    replace: { type: 'boolean' },
+    ties: { type: 'boolean' },
+    caliper: { type: 'string' },
+    'caliper-scale': { type: 'string' },
+    order: { type: 'string' },
+    seed: { type: 'string' },
+    discard: { type: 'string' },
+    se: { type: 'string' },
+    'var-matches': { type: 'string' },
+    level: { type: 'string' },
+    delimiter: { type: 'string' },
+    decimal: { type: 'string' },
+    pairs: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (flags.help) {
+    io.out(ESTIMATE_HELP);
+    return 0;
+  }
+  const dataPath = required(flags, 'data', 'the CSV file with one row per unit');
+  const covariates = list(flags, 'covariates');
+  const spec: EvaluateSpec = {
+    treatment: required(flags, 'treatment', 'the 0/1 treatment column'),
+    outcome: required(flags, 'outcome', 'the outcome column'),
+    covariates: covariates.length ? covariates : [required(flags, 'covariates', 'a comma-separated list of covariate columns')],
+    categorical: list(flags, 'categorical'),
+    id: typeof flags.id === 'string' ? flags.id : undefined,
+    treatedValue: typeof flags['treated-value'] === 'string' ? flags['treated-value'] : undefined,
+    link: oneOf(flags, 'link', ['logit', 'probit'] as const, 'logit'),
+    matching: {
+      exact: list(flags, 'exact').length ? list(flags, 'exact') : undefined,
+      distance: oneOf(flags, 'distance', ['probability', 'logit'] as const, 'probability'),
+      ratio: num(flags, 'ratio', { integer: true, min: 1 }) ?? 1,
+      replace: Boolean(flags.replace),
+      ties: Boolean(flags.ties),
+      caliper: num(flags, 'caliper', { min: 0, exclusiveMin: true }),
+      caliperScale: oneOf(flags, 'caliper-scale', ['sd', 'raw'] as const, 'sd'),
+      order: oneOf(flags, 'order', ['largest', 'smallest', 'random', 'data'] as const, 'largest'),
+      seed: num(flags, 'seed', { integer: true, min: 0 }),
+      discard: oneOf(flags, 'discard', ['none', 'treated', 'control', 'both'] as const, 'none'),
+    },
+    se: oneOf(flags, 'se', ['ai', 'pairs', 'none'] as const, 'ai'),
+    varMatches: num(flags, 'var-matches', { integer: true, min: 0 }) ?? 0,
+    level: num(flags, 'level', { min: 0, max: 1, exclusiveMin: true }),
+  };
+  const { table } = await readTableFile(dataPath, {
+    delimiter: typeof flags.delimiter === 'string' ? (flags.delimiter as never) : undefined,
+    decimal: typeof flags.decimal === 'string' ? (flags.decimal as never) : undefined,
+  });
+  const result = evaluate(table, spec);
+  if (typeof flags.pairs === 'string') writePairs(flags.pairs, table, result, spec.id);
+  if (flags.json) io.out(JSON.stringify(estimateJson(result, dataPath), null, 2) + '\n');
+  else io.out(estimateSummary(result));
+  for (const w of result.warnings) io.err(`warning: ${w}\n`);
+  return 0;
+}
+
+/** The JSON object `estimate --json` prints (fixed keys). */
+export function estimateJson(r: EvaluateResult, dataPath?: string): Record<string, unknown> {
+  const e = r.effect;
+  return {
+    estimand: e.estimand,
+    outcome: e.outcome,
+    estimate: e.estimate,
+    se: e.se,
+    ciLower: e.ciLower,
+    ciUpper: e.ciUpper,
+    pValue: e.pValue,
+    level: e.level,
+    seMethod: e.method,
+    meanTreated: e.meanTreated,
+    meanControl: e.meanControl,
+    naive: e.naive,
+    counts: r.counts,
+    balance: r.balance.rows.map((b) => ({
+      covariate: b.covariate,
+      type: b.type,
+      smdBefore: b.smdBefore,
+      smdAfter: b.smdAfter,
+      varianceRatioAfter: b.varianceRatioAfter,
+      ecdfMaxAfter: b.ecdfMaxAfter,
+      flagged: b.flagged,
+    })),
+    balanceSummary: r.balance.summary,
+    propensity: {
+      link: r.propensity.link,
+      converged: r.propensity.converged,
+      iterations: r.propensity.iterations,
+      coefficients: r.propensity.coefficients.map((c) => ({ name: c.name, estimate: c.estimate, se: c.se, aliased: c.aliased })),
+      dropped: r.propensity.diagnostics.dropped,
+      separation: r.propensity.diagnostics.separation.detected,
+    },
+    warnings: r.warnings,
+    settings: { ...r.settings, data: dataPath ?? null },
+  };
+}
+
+function writePairs(path: string, table: Table, r: EvaluateResult, id: string | undefined): void {
+  const labels = id ? columnLabels(getColumn(table, id, 'id')) : null;
+  const name = (i: number) => (labels ? csvCell(labels[i] ?? '') : String(i + 1));
+  const p = r.match.pairs;
+  const lines = ['treated_id,control_id,weight'];
+  for (let m = 0; m < p.treated.length; m++) lines.push(`${name(p.treated[m]!)},${name(p.control[m]!)},${p.weight[m]}`);
+  writeFileSync(path, lines.join('\n') + '\n');
+}
+
+function csvCell(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function fmt(x: number | null, digits = 4): string {
+  if (x === null || !Number.isFinite(x)) return 'NA';
+  return Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(digits);
+}
+
+/** The readable summary `estimate` prints without --json. */
+export function estimateSummary(r: EvaluateResult): string {
+  const e = r.effect;
+  const c = r.counts;
+  const pct = Math.round(e.level * 100);
+  const out: string[] = [];
+  out.push(`ATT on ${e.outcome}: ${fmt(e.estimate)}  (SE ${fmt(e.se)}, ${pct}% CI ${fmt(e.ciLower)} to ${fmt(e.ciUpper)}, p = ${e.pValue === null ? 'NA' : e.pValue.toPrecision(3)})`);
+  out.push(`  treated mean ${fmt(e.meanTreated)}, matched control mean ${fmt(e.meanControl)}, naive difference ${fmt(e.naive)}; SE: ${e.method}`);
+  out.push('');
+  out.push(
+    formatTable(
+      ['units', 'treated', 'controls'],
+      [
+        ['in data', String(c.treated), String(c.controls)],
+        ['matched', String(c.matchedTreated), String(c.matchedControls)],
+        ['unmatched', String(c.unmatchedTreated - c.discardedTreated), String(c.unmatchedControls - c.discardedControls)],
+        ['discarded', String(c.discardedTreated), String(c.discardedControls)],
+      ],
+    ),
+  );
+  if (Object.keys(c.unmatchedReasons).length) {
+    out.push('  unmatched treated by reason: ' + Object.entries(c.unmatchedReasons).map(([k, v]) => `${k} ${v}`).join(', '));
+  }
+  out.push('');
+  out.push(
+    formatTable(
+      ['covariate', 'SMD before', 'SMD after', 'var ratio', 'eCDF max', ''],
+      r.balance.rows.map((b) => [
+        b.covariate,
+        b.smdBefore.toFixed(3),
+        b.smdAfter.toFixed(3),
+        b.varianceRatioAfter === null ? '' : b.varianceRatioAfter.toFixed(2),
+        b.ecdfMaxAfter.toFixed(3),
+        b.flagged ? `|SMD| ≥ ${r.balance.threshold}` : '',
+      ]),
+    ),
+  );
+  out.push(
+    r.balance.summary.balanced
+      ? `Balance: all covariates within |SMD| < ${r.balance.threshold} after matching.`
+      : `Balance: ${r.balance.summary.flaggedAfter} covariate(s) with |SMD| ≥ ${r.balance.threshold} after matching.`,
+  );
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+/**
+ * The `counterfact` command. Exit codes: 0 ok, 2 bad input (a message naming the column or
+ * argument and the fix), 1 internal error. Stack traces only with COUNTERFACT_DEBUG=1.
+ */
+import { CounterfactError } from '../problems.js';
+import { estimateCommand, ESTIMATE_HELP } from './estimate.js';
+import { processIO, type CliIO } from './io.js';
+
+type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
+
+const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }> = {
+  estimate: { run: async () => estimateCommand, summary: 'propensity score, matching, balance and ATT on one file' },
+};
+
+export const MAIN_HELP = `Usage: counterfact <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([k, v]) => `  ${k.padEnd(10)} ${v.summary}`)
+  .join('\n')}
+
+Run "counterfact <command> --help" for a command's options.
+`;
+
+/** Run the CLI with the given arguments; returns the exit code (never throws). */
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      io.out(MAIN_HELP);
+      return name ? 0 : 2;
+    }
+    if (name === '--version') {
+      io.out(`${VERSION}\n`);
+      return 0;
+    }
+    const cmd = COMMANDS[name];
+    if (!cmd) {
+      io.err(`counterfact: unknown command "${name}"\n\n${MAIN_HELP}`);
+      return 2;
+    }
+    return await (await cmd.run())(rest, io);
+  } catch (e) {
+    if (e instanceof CounterfactError) {
+      io.err(`counterfact ${name}: ${e.problems.length > 1 ? 'bad input:\n' : ''}${e.message}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') {
+      io.err(`counterfact ${name}: file not found: ${(err as NodeJS.ErrnoException).path ?? err.message}\n`);
+      return 2;
+    }
+    io.err(`counterfact ${name}: internal error: ${err?.message ?? String(e)}\n`);
+    if (process.env.COUNTERFACT_DEBUG) io.err(`${err?.stack ?? ''}\n`);
+    else io.err('Please report this; rerun with COUNTERFACT_DEBUG=1 for details.\n');
+    return 1;
+  }
+}
+
+export const VERSION = '0.1.0';
+void ESTIMATE_HELP;
+
+const isEntry = (() => {
+  try {
+    const argv1 = process.argv[1] ?? '';
+    return /(^|[\\/])main\.(ts|js)$/.test(argv1);
+  } catch {
+    return false;
+  }
+})();
+if (isEntry) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

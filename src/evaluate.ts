@@ -1,0 +1,190 @@
+/**
+ * `evaluate`: the whole estimation core in one call — propensity fit → nearest matching →
+ * balance → ATT — returning every stage's immutable result. It only calls the public stages;
+ * anything it does can be done step by step with them.
+ */
+import type { BalanceTable, EffectEstimate, Link, MatchResult, PropensityFit, SeMethod } from './contracts.js';
+import { assessBalance } from './balance/index.js';
+import { estimateATT } from './effects/index.js';
+import { matchNearest, type NearestOptions } from './matching/index.js';
+import { fitPropensity } from './propensity/index.js';
+import { columnLabels, getColumn, toTable, type Table, type TableInput } from './data/table.js';
+import { CounterfactError, describeRows } from './problems.js';
+
+export interface EvaluateSpec {
+  readonly treatment: string;
+  readonly outcome: string;
+  readonly covariates: readonly string[];
+  /** Numeric covariates to dummy-code (string columns always are). */
+  readonly categorical?: readonly string[];
+  /** Identifier column: checked for duplicates and used for pair exports. */
+  readonly id?: string;
+  readonly treatedValue?: string | number;
+  readonly link?: Link;
+  /** Matching options (see `matchNearest`); `exact` columns are matched within strata. */
+  readonly matching?: Omit<NearestOptions, 'data'>;
+  readonly se?: Exclude<SeMethod, 'bootstrap' | 'ai-ps'>;
+  /** J for the heteroskedastic Abadie–Imbens variance (0 = homoskedastic, Matching's default). */
+  readonly varMatches?: number;
+  /** Confidence level (default 0.95). */
+  readonly level?: number;
+  /** |SMD| threshold for the balance verdict (default 0.1). */
+  readonly balanceThreshold?: number;
+}
+
+export interface EvaluateResult {
+  readonly kind: 'EvaluateResult';
+  readonly propensity: PropensityFit;
+  readonly match: MatchResult;
+  readonly balance: BalanceTable;
+  readonly effect: EffectEstimate;
+  /** Every input row accounted for: treated = matched + unmatched (incl. discarded). */
+  readonly counts: {
+    readonly rows: number;
+    readonly treated: number;
+    readonly controls: number;
+    readonly matchedTreated: number;
+    readonly matchedControls: number;
+    readonly unmatchedTreated: number;
+    readonly unmatchedControls: number;
+    readonly discardedTreated: number;
+    readonly discardedControls: number;
+    readonly unmatchedReasons: Readonly<Record<string, number>>;
+  };
+  readonly warnings: readonly string[];
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Run propensity fit, nearest-neighbour matching, balance and ATT in one call.
+ * Cost: O(n log n + n p²·iterations).
+ * @throws CounterfactError for bad input (unknown columns, missing values, bad treatment,
+ *   duplicated ids, missing outcome among matched units), each naming the column and the fix.
+ * @example
+ * const r = evaluate(lalonde, { treatment: 'treat', outcome: 're78',
+ *   covariates: ['age', 'educ', 'race', 'married', 'nodegree', 're74', 're75'] });
+ * r.effect.estimate; // 894.37 (MatchIt 4.7.2 default nearest matching)
+ */
+export function evaluate(data: TableInput, spec: EvaluateSpec): EvaluateResult {
+  const table = toTable(data);
+  checkSpecColumns(table, spec);
+  if (spec.id) checkIds(table, spec.id);
+  const propensity = fitPropensity(table, {
+    treatment: spec.treatment,
+    covariates: spec.covariates,
+    categorical: spec.categorical,
+    link: spec.link,
+    treatedValue: spec.treatedValue,
+  });
+  const match = matchNearest(propensity, { ...(spec.matching ?? {}), data: table });
+  const balance = assessBalance(table, match, spec.covariates, {
+    categorical: spec.categorical,
+    threshold: spec.balanceThreshold,
+  });
+  const effect = estimateATT(table, match, {
+    outcome: spec.outcome,
+    se: spec.se ?? 'ai',
+    varMatches: spec.varMatches,
+    level: spec.level,
+  });
+  const reasons: Record<string, number> = {};
+  for (const u of match.unmatchedTreated) reasons[u.reason] = (reasons[u.reason] ?? 0) + 1;
+  const c = match.counts;
+  const counts = {
+    rows: table.nRows,
+    treated: c.treated,
+    controls: c.controls,
+    matchedTreated: c.matchedTreated,
+    matchedControls: c.matchedControls,
+    unmatchedTreated: c.unmatchedTreated,
+    unmatchedControls: c.controls - c.matchedControls,
+    discardedTreated: c.discardedTreated,
+    discardedControls: c.discardedControls,
+    unmatchedReasons: reasons,
+  };
+  const warnings = [...propensity.diagnostics.warnings, ...match.warnings, ...effect.warnings];
+  if (!balance.summary.balanced) {
+    warnings.push(
+      `${balance.summary.flaggedAfter} covariate(s) remain imbalanced after matching (|SMD| ≥ ${balance.threshold}): ` +
+        balance.rows
+          .filter((r) => r.flagged)
+          .slice(0, 5)
+          .map((r) => `\`${r.covariate}\` (${r.smdAfter.toFixed(3)})`)
+          .join(', ') +
+        ' — consider a caliper, exact matching on them, or a richer propensity model',
+    );
+  }
+  return Object.freeze({
+    kind: 'EvaluateResult',
+    propensity,
+    match,
+    balance,
+    effect,
+    counts,
+    warnings,
+    settings: {
+      treatment: spec.treatment,
+      outcome: spec.outcome,
+      covariates: [...spec.covariates],
+      categorical: [...(spec.categorical ?? [])],
+      id: spec.id ?? null,
+      link: propensity.link,
+      se: spec.se ?? 'ai',
+      varMatches: spec.varMatches ?? 0,
+      level: spec.level ?? 0.95,
+      balanceThreshold: balance.threshold,
+      matching: match.settings,
+    },
+  });
+}
+
+function checkSpecColumns(table: Table, spec: EvaluateSpec): void {
+  // Resolve the outcome early so a typo is reported before any fitting.
+  getColumn(table, spec.outcome, 'outcome');
+  if (spec.covariates.includes(spec.outcome)) {
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: spec.outcome,
+      message: `the outcome \`${spec.outcome}\` cannot also be a covariate: remove it from the covariates`,
+    });
+  }
+}
+
+/** Throw `duplicate_ids` naming the first duplicated ids and their rows. */
+export function checkIds(table: Table, id: string): void {
+  const labels = columnLabels(getColumn(table, id, 'id'));
+  const seen = new Map<string, number>();
+  const dups: number[] = [];
+  let count = 0;
+  const missing: number[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (l === null) {
+      missing.push(i);
+      continue;
+    }
+    if (seen.has(l)) {
+      count++;
+      if (dups.length < 5) dups.push(i);
+    } else seen.set(l, i);
+  }
+  if (missing.length > 0) {
+    throw new CounterfactError({
+      code: 'missing_values',
+      column: id,
+      rows: missing.slice(0, 5),
+      count: missing.length,
+      message: `id column \`${id}\` has ${missing.length} missing values (${describeRows(missing.slice(0, 5), missing.length)}): every unit needs an id`,
+    });
+  }
+  if (count > 0) {
+    const examples = dups.map((r) => `"${labels[r]}"`).join(', ');
+    throw new CounterfactError({
+      code: 'duplicate_ids',
+      column: id,
+      rows: dups,
+      count,
+      message: `id column \`${id}\` has ${count} duplicated ids (${examples} at ${describeRows(dups, count)}): each unit must appear once — deduplicate the data or choose another id column`,
+    });
+  }
+}
