@@ -13,6 +13,8 @@ export * from './balance/index.js';
 export * from './effects/index.js';
 export * from './outcomes/index.js';
 export * from './costs/index.js';
+export * from './heterogeneity/index.js';
+export * from './evaluate.js';
 export * from './sensitivity/index.js';
 export * from './study/index.js';
 export * from './report/index.js';

@@ -1,0 +1,3 @@
+export * from './restrict.js';
+export * from './subgroups.js';
+export * from './arms.js';
