@@ -168,6 +168,8 @@ export interface EffectEstimate {
   readonly outcome: string;
   readonly estimate: number;
   readonly se: number | null;
+  /** Matching's `se.standard` (ignores the reuse of controls), for 'ai' only. */
+  readonly seStandard?: number | null;
   readonly ciLower: number | null;
   readonly ciUpper: number | null;
   readonly pValue: number | null;

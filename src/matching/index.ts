@@ -1,1 +1,2 @@
-export {};
+export * from './nearest.js';
+export * from './result.js';
