@@ -1,2 +1,3 @@
 export * from './table.js';
 export * from './design.js';
+export * from './csv.js';

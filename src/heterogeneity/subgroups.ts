@@ -59,7 +59,7 @@ export interface SubgroupEffects {
  * @throws CounterfactError for an unknown or incomplete moderator column, or a bad minCellCount.
  * @example
  * const s = estimateBySubgroup(data, spec, { by: 'age_band', minCellCount: 10 });
- * s.rows.map((r) => [r.subgroup, r.estimate]); // [['<30', 0.15], ['30-49', 0.12], ['50+', null /* suppressed */]]
+ * s.rows.map((r) => [r.subgroup, r.estimate]); // [['<30', 0.15], ['30-49', 0.12], ['50+', null]] (50+ suppressed)
  */
 export function estimateBySubgroup(data: TableInput, spec: EvaluateSpec, options: SubgroupOptions): SubgroupEffects {
   const table = toTable(data);

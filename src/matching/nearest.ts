@@ -196,7 +196,7 @@ export function matchNearest(input: PropensityFit | ScoreInput, options: Nearest
   // Treated processing order.
   const treatedIdx: number[] = [];
   for (let i = 0; i < n; i++) if (treatment[i] && !discarded[i]) treatedIdx.push(i);
-  let treatedOrder = Int32Array.from(treatedIdx);
+  let treatedOrder: Int32Array = Int32Array.from(treatedIdx);
   if (order === 'largest') treatedOrder = stableSortBy(treatedOrder, (i) => -d[i]!);
   else if (order === 'smallest') treatedOrder = stableSortBy(treatedOrder, (i) => d[i]!);
   else if (order === 'random') shuffleInPlace(treatedOrder, createRng(seed));

@@ -142,7 +142,7 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
     eta[i] = fns.linkfun(m0);
     devOld += devResid(y[i]!, m0);
   }
-  let beta = new Float64Array(p);
+  let beta: Float64Array = new Float64Array(p);
   let betaOld: Float64Array | null = null;
   let converged = false;
   let iter = 0;
@@ -172,7 +172,7 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
     lastXtwx = xtwx.slice();
     const next = solveSpd(xtwx, xtwz, p);
     if (!next) break;
-    let newBeta = next;
+    let newBeta: Float64Array = next;
     // Linear predictor, fitted values, deviance; halve the step while the deviance is not finite.
     for (let halving = 0; ; halving++) {
       dev = 0;

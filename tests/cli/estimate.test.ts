@@ -76,7 +76,7 @@ describe('counterfact estimate: bad input exits 2 with a message naming the colu
     return p;
   };
   const cases: [string, string[], RegExp][] = [
-    ['unknown covariate', [...base.slice(0, 9), 'age,edcu'], /covariate column `edcu` is not in the data; did you mean `educ`/],
+    ['unknown covariate', [...base.slice(0, 8), 'age,edcu'], /covariate column `edcu` is not in the data; did you mean `educ`/],
     ['unknown outcome', ['estimate', '--data', LALONDE, '--treatment', 'treat', '--outcome', 're79', '--covariates', COVS], /outcome column `re79` is not in the data/],
     ['missing --treatment', ['estimate', '--data', LALONDE, '--outcome', 're78', '--covariates', COVS], /--treatment is required/],
     ['bad ratio', [...base, '--ratio', '1.5'], /--ratio must be a whole number/],
