@@ -216,7 +216,7 @@ export function suggestNames(name: string, names: readonly string[]): string[] {
   const lower = name.toLowerCase();
   const scored = names
     .map((c) => ({ c, d: c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase()) }))
-    .filter((x) => x.d <= Math.max(1, Math.min(3, Math.floor(name.length / 3))))
+    .filter((x) => x.d <= (name.length <= 3 ? 1 : name.length <= 8 ? 2 : 3))
     .sort((a, b) => a.d - b.d);
   return scored.slice(0, 3).map((x) => x.c);
 }
@@ -244,7 +244,7 @@ export function unknownColumnProblem(table: Table, name: string, role: string) {
     column: name,
     message:
       `${role} column \`${name}\` is not in the data` +
-      (hint.length ? `; did you mean ${hint.map((h) => `\`${h}\``).join(' or ')}?` : '') +
+      (hint.length ? `; did you mean ${hint.map((h) => `\`${h}\``).join(' or ')}?` : '.') +
       ` Columns are: ${shown}${table.names.length > 12 ? ', …' : ''}`,
   };
 }
