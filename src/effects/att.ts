@@ -16,7 +16,8 @@ export interface AttOptions {
   /**
    * J for the Abadie–Imbens conditional variances: 0 (default) = one homoskedastic variance,
    * as Matching's `Var.calc = 0`; J ≥ 1 = the variance of the outcome over each unit and its J
-   * nearest neighbours (on the match distance) in the same treatment group, as `Var.calc = J`.
+   * nearest neighbours (on the match distance) in the same treatment group, as `Var.calc = J`
+   * (needs a MatchResult with a distance).
    */
   readonly varMatches?: number;
   /** Confidence level (default 0.95). */
@@ -234,18 +235,27 @@ function abadieImbens(
 }
 
 /**
- * σ̂²_j: sample variance (n − 1 divisor) of the outcome over unit j and its J nearest
- * neighbours on the match distance within its treatment group, every unit tied with the J-th
- * kept (Matching's Var.calc = J). Uses a sorted array per group: O(n log n + n J).
+ * σ̂²_j as Matching's Var.calc = J: the sample variance (n − 1 divisor) of the outcome over unit
+ * j and its J nearest neighbours on the match distance among all non-discarded units of the
+ * same treatment group, every unit tied with the J-th kept (ties as Matching: squared
+ * standardised distances within `distance.tolerance`, 1e-5). O(n log n + n J).
  */
 function conditionalVariances(match: MatchResult, y: Float64Array, J: number): Float64Array {
   const d = match.distance;
   if (!d) badArgument('varMatches', `varMatches ≥ 1 needs a distance to find neighbours; the ${match.method} result has none: use varMatches 0`);
   const n = match.nUnits;
   const out = new Float64Array(n);
+  // Matching's distance.tolerance (1e-5) on the squared standardised distance.
+  const tol = typeof match.settings.tieTolerance === 'number' ? (match.settings.tieTolerance as number) : 1e-5;
+  let mean0 = 0;
+  for (let i = 0; i < n; i++) mean0 += d![i]!;
+  mean0 /= n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (d![i]! - mean0) ** 2;
+  const variance = ss / (n - 1);
   for (const group of [0, 1]) {
     const idx: number[] = [];
-    for (let i = 0; i < n; i++) if (match.treatment[i] === group && match.matched[i] && Number.isFinite(y[i]!)) idx.push(i);
+    for (let i = 0; i < n; i++) if (match.treatment[i] === group && !match.discarded[i] && Number.isFinite(y[i]!)) idx.push(i);
     idx.sort((a, b) => d![a]! - d![b]! || a - b);
     const L = idx.length;
     for (let k = 0; k < L; k++) {
@@ -255,19 +265,20 @@ function conditionalVariances(match: MatchResult, y: Float64Array, J: number): F
       let l = k - 1;
       let r = k + 1;
       const nb: number[] = [];
-      let lastDist = -1;
+      let cut = Infinity;
       while (l >= 0 || r < L) {
         const dl = l >= 0 ? di - d![idx[l]!]! : Infinity;
         const dr = r < L ? d![idx[r]!]! - di : Infinity;
         const dist = Math.min(dl, dr);
-        if (nb.length >= J && dist > lastDist) break;
+        if (nb.length >= J && dist > cut) break;
         if (dl <= dr) nb.push(idx[l--]!);
         else nb.push(idx[r++]!);
-        lastDist = dist;
+        // Ties with the J-th distance, on Matching's squared standardised scale.
+        if (nb.length === J) cut = Math.sqrt(dist * dist + tol * variance);
       }
       const vals = [y[i]!, ...nb.map((u) => y[u]!)];
-      const mean = vals.reduce((s, v) => s + v, 0) / vals.length;
-      out[i] = vals.length > 1 ? vals.reduce((s, v) => s + (v - mean) ** 2, 0) / (vals.length - 1) : 0;
+      const mv = vals.reduce((acc, v) => acc + v, 0) / vals.length;
+      out[i] = vals.length > 1 ? vals.reduce((acc, v) => acc + (v - mv) ** 2, 0) / (vals.length - 1) : 0;
     }
   }
   return out;
