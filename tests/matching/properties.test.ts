@@ -1,0 +1,190 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { matchNearest, type NearestOptions } from '../../src/matching/index.js';
+import { estimateATT } from '../../src/effects/index.js';
+import { fromColumns } from '../../src/data/table.js';
+import type { MatchResult } from '../../src/contracts.js';
+
+/** Random scores/treatment, with deliberate ties (scores rounded to a coarse grid half the time). */
+const input = fc
+  .record({
+    n: fc.integer({ min: 2, max: 80 }),
+    seed: fc.integer({ min: 0, max: 1e9 }),
+    coarse: fc.boolean(),
+  })
+  .map(({ n, seed, coarse }) => {
+    let s = seed >>> 0;
+    const rand = () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 4294967296;
+    };
+    const scores = new Float64Array(n);
+    const treatment = new Uint8Array(n);
+    const group = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const u = 0.02 + 0.96 * rand();
+      scores[i] = coarse ? Math.round(u * 10) / 10 : u;
+      treatment[i] = rand() < 0.35 ? 1 : 0;
+      group[i] = rand() < 0.5 ? 'a' : 'b';
+    }
+    if (!treatment.includes(1)) treatment[0] = 1;
+    if (!treatment.includes(0)) treatment[n - 1] = 0;
+    return { scores, treatment, group };
+  });
+
+const options = fc.record({
+  ratio: fc.integer({ min: 1, max: 3 }),
+  replace: fc.boolean(),
+  caliper: fc.option(fc.double({ min: 0.01, max: 1, noNaN: true }), { nil: undefined }),
+  order: fc.constantFrom('largest', 'smallest', 'random', 'data') as fc.Arbitrary<NearestOptions['order']>,
+  discard: fc.constantFrom('none', 'treated', 'control', 'both') as fc.Arbitrary<NearestOptions['discard']>,
+  exact: fc.boolean(),
+  ties: fc.boolean(),
+});
+
+function checkInvariants(m: MatchResult, replace: boolean): void {
+  const n = m.nUnits;
+  // Every treated unit is matched or listed as unmatched with a reason; never both.
+  const unmatched = new Set(m.unmatchedTreated.map((u) => u.index));
+  for (let i = 0; i < n; i++) {
+    if (m.treatment[i]) expect(m.matched[i] === 1).toBe(!unmatched.has(i));
+    if (m.discarded[i]) expect(m.matched[i]).toBe(0);
+  }
+  expect(m.counts.matchedTreated + m.counts.unmatchedTreated).toBe(m.counts.treated);
+  expect(m.counts.treated + m.counts.controls).toBe(n);
+  // Pair weights of each treated unit sum to 1; all weights non-negative.
+  const sums = new Map<number, number>();
+  for (let k = 0; k < m.pairs.treated.length; k++) {
+    expect(m.treatment[m.pairs.treated[k]!]).toBe(1);
+    expect(m.treatment[m.pairs.control[k]!]).toBe(0);
+    sums.set(m.pairs.treated[k]!, (sums.get(m.pairs.treated[k]!) ?? 0) + m.pairs.weight[k]!);
+  }
+  for (const s of sums.values()) expect(s).toBeCloseTo(1, 12);
+  let wc = 0;
+  for (let i = 0; i < n; i++) {
+    expect(m.weights[i]).toBeGreaterThanOrEqual(0);
+    if (!m.treatment[i]) wc += m.weights[i]!;
+  }
+  expect(wc).toBeCloseTo(m.counts.matchedControls, 9);
+  // Without replacement no control is used twice.
+  if (!replace) {
+    const used = new Set<number>();
+    for (const c of m.pairs.control) {
+      expect(used.has(c)).toBe(false);
+      used.add(c);
+    }
+  }
+}
+
+describe('matchNearest properties (fast-check)', () => {
+  it('every unit is accounted for, weights are valid, no control reused without replacement', () => {
+    fc.assert(
+      fc.property(input, options, (data, o) => {
+        const opts: NearestOptions = {
+          ratio: o.ratio,
+          replace: o.replace,
+          caliper: o.caliper,
+          order: o.order,
+          seed: 7,
+          discard: o.discard,
+          ties: o.replace && o.ties,
+          exact: o.exact ? ['group'] : undefined,
+          data: o.exact ? fromColumns({ group: data.group }) : undefined,
+        };
+        const m = matchNearest({ scores: data.scores, treatment: data.treatment }, opts);
+        checkInvariants(m, o.replace);
+        // Deterministic: same input and seed, same result.
+        const again = matchNearest({ scores: data.scores, treatment: data.treatment }, opts);
+        expect(Array.from(again.pairs.control)).toEqual(Array.from(m.pairs.control));
+        // Exact strata never mix.
+        if (o.exact) for (let k = 0; k < m.pairs.treated.length; k++) expect(data.group[m.pairs.treated[k]!]).toBe(data.group[m.pairs.control[k]!]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('matches a brute-force greedy matcher (1:1, without replacement, every order)', () => {
+    fc.assert(
+      fc.property(input, fc.constantFrom('largest', 'smallest', 'data') as fc.Arbitrary<'largest' | 'smallest' | 'data'>, (data, order) => {
+        const { scores: d, treatment: t } = data;
+        const n = d.length;
+        const tr = Array.from({ length: n }, (_, i) => i).filter((i) => t[i]);
+        if (order === 'largest') tr.sort((a, b) => d[b]! - d[a]! || a - b);
+        if (order === 'smallest') tr.sort((a, b) => d[a]! - d[b]! || a - b);
+        const used = new Uint8Array(n);
+        const expected = new Map<number, number>();
+        for (const i of tr) {
+          // Nearest available; at equal distance the lower score, then (same score) the later row
+          // before i in the stable order, else the earliest after it (MatchIt 4.7 walk).
+          let best = -1;
+          let bd = Infinity;
+          let bkey = 0;
+          for (let j = 0; j < n; j++) {
+            if (t[j] || used[j]) continue;
+            const dist = Math.abs(d[i]! - d[j]!);
+            const left = d[j]! < d[i]! || (d[j] === d[i] && j < i);
+            // Rank: distance, then left side first, then the nearest in the sorted order.
+            const key = left ? -(d[j]! * 1e6 + j) : d[j]! * 1e6 + j;
+            const keyRank = (left ? 0 : 1e12) + key;
+            if (dist < bd || (dist === bd && keyRank < bkey)) {
+              bd = dist;
+              best = j;
+              bkey = keyRank;
+            }
+          }
+          if (best >= 0) {
+            used[best] = 1;
+            expected.set(i, best);
+          }
+        }
+        const m = matchNearest({ scores: d, treatment: t }, { order });
+        const got = new Map<number, number>();
+        for (let k = 0; k < m.pairs.treated.length; k++) got.set(m.pairs.treated[k]!, m.pairs.control[k]!);
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('estimateATT never returns NaN silently: a NaN outcome among matched units is an error naming it', () => {
+    fc.assert(
+      fc.property(input, (data) => {
+        const m = matchNearest({ scores: data.scores, treatment: data.treatment }, { replace: true });
+        const y = Float64Array.from(data.scores, (s) => s * 10);
+        const e = estimateATT(fromColumns({ y }), m, { outcome: 'y' });
+        expect(Number.isFinite(e.estimate)).toBe(true);
+        const bad = y.slice();
+        bad[m.pairs.control[0]!] = NaN;
+        expect(() => estimateATT(fromColumns({ y: bad }), m, { outcome: 'y' })).toThrow(/outcome `y` is missing or not finite for 1 matched unit/);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('matchNearest errors', () => {
+  const s = { scores: Float64Array.from([0.2, 0.4, 0.6]), treatment: Uint8Array.from([1, 0, 0]) };
+  const cases: [NearestOptions, RegExp][] = [
+    [{ ratio: 0 }, /ratio must be a whole number ≥ 1, received 0/],
+    [{ ratio: 1.5 }, /ratio must be a whole number ≥ 1, received 1.5/],
+    [{ caliper: -1 }, /caliper must be a positive number/],
+    [{ order: 'biggest' as never }, /order must be one of/],
+    [{ exact: ['g'] }, /exact matching needs the data/],
+    [{ exact: ['nope'], data: fromColumns({ g: ['a', 'b', 'a'] }) }, /exact-matching column `nope` is not in the data/],
+    [{ ties: true }, /ties applies to matching with replacement/],
+    [{ discard: 'all' as never }, /discard must be one of/],
+  ];
+  for (const [o, re] of cases) it(JSON.stringify(o, (k, v) => (k === 'data' ? '[table]' : v)), () => expect(() => matchNearest(s, o)).toThrow(re));
+  it('NaN scores name the rows', () => {
+    expect(() => matchNearest({ scores: Float64Array.from([0.2, NaN, 0.6]), treatment: s.treatment })).toThrow(/1 propensity scores are missing or not finite \(rows 2\)/);
+  });
+  it("distance 'logit' with a score of 1 and no linear predictor", () => {
+    expect(() => matchNearest({ scores: Float64Array.from([1, 0.4, 0.6]), treatment: s.treatment }, { distance: 'logit' })).toThrow(/strictly between 0 and 1/);
+  });
+  it('reports controls exhausted without replacement', () => {
+    const m = matchNearest({ scores: Float64Array.from([0.2, 0.3, 0.6, 0.5]), treatment: Uint8Array.from([1, 1, 1, 0]) });
+    expect(m.counts.matchedTreated).toBe(1);
+    expect(m.unmatchedTreated.map((u) => u.reason)).toEqual(['controls-exhausted', 'controls-exhausted']);
+    expect(m.warnings.join(' ')).toMatch(/controls exhausted/);
+  });
+});
