@@ -62,8 +62,7 @@ export function assessBalance(
     const smd = (a: number, b: number) => (sdT > 0 ? (a - b) / sdT : a === b ? 0 : NaN);
     const smdBefore = smd(before.meanT, before.meanC);
     const smdAfter = smd(after.meanT, after.meanC);
-    const eB = binary ? binaryEcdf(before) : ecdfStats(v, t, ones);
-    const eA = binary ? binaryEcdf(after) : ecdfStats(v, t, match.weights);
+    const [eB, eA] = binary ? [binaryEcdf(before), binaryEcdf(after)] : ecdfStats(v, t, [ones, match.weights]);
     rows.push({
       covariate: name,
       type: binary ? 'binary' : 'continuous',
@@ -154,34 +153,53 @@ function binaryEcdf(s: { meanT: number; meanC: number }): { mean: number; max: n
 /**
  * Mean and max of |F_T − F_C| over the distinct values of the covariate among all units (units
  * with zero weight add no mass but their values still count as evaluation points, as
- * MatchIt), weights normalised within group. O(n log n).
+ * MatchIt), weights normalised within group; for several weight vectors with one sort.
+ * O(n log n).
  */
-function ecdfStats(v: Float64Array, t: Uint8Array, w: Float64Array): { mean: number; max: number } {
-  const idx: number[] = [];
-  let swT = 0, swC = 0;
-  for (let i = 0; i < v.length; i++) {
-    idx.push(i);
-    if (w[i]! > 0) {
-      if (t[i]) swT += w[i]!;
-      else swC += w[i]!;
+function ecdfStats(v: Float64Array, t: Uint8Array, ws: readonly Float64Array[]): { mean: number; max: number }[] {
+  const n = v.length;
+  // Distinct values by a native numeric sort, then each unit's rank by binary search: avoids a
+  // comparator sort of indices (this is the hot loop of the balance table at register scale).
+  const sorted = Float64Array.from(v).sort();
+  let m = 0;
+  for (let k = 0; k < n; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[m++] = sorted[k]!;
+  const distinct = sorted.subarray(0, m);
+  const rank = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    let lo = 0;
+    let hi = m - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (distinct[mid]! < x) lo = mid + 1;
+      else hi = mid;
     }
+    rank[i] = lo;
   }
-  idx.sort((a, b) => v[a]! - v[b]!);
-  let fT = 0, fC = 0, sum = 0, max = 0, k = 0, count = 0;
-  while (k < idx.length) {
-    const x = v[idx[k]!]!;
-    while (k < idx.length && v[idx[k]!] === x) {
-      const i = idx[k]!;
-      if (w[i]! > 0) {
-        if (t[i]) fT += w[i]! / swT;
-        else fC += w[i]! / swC;
+  return ws.map((w) => {
+    const bT = new Float64Array(m);
+    const bC = new Float64Array(m);
+    let swT = 0, swC = 0;
+    for (let i = 0; i < n; i++) {
+      const wi = w[i]!;
+      if (wi > 0) {
+        if (t[i]) {
+          swT += wi;
+          bT[rank[i]!] += wi;
+        } else {
+          swC += wi;
+          bC[rank[i]!] += wi;
+        }
       }
-      k++;
     }
-    const diff = Math.abs(fT - fC);
-    sum += diff;
-    if (diff > max) max = diff;
-    count++;
-  }
-  return { mean: count > 0 ? sum / count : 0, max };
+    let fT = 0, fC = 0, sum = 0, max = 0;
+    for (let r = 0; r < m; r++) {
+      fT += bT[r]! / swT;
+      fC += bC[r]! / swC;
+      const diff = Math.abs(fT - fC);
+      sum += diff;
+      if (diff > max) max = diff;
+    }
+    return { mean: m > 0 ? sum / m : 0, max };
+  });
 }
