@@ -148,7 +148,8 @@ export function estimateATT(data: Table, match: MatchResult, options: AttOptions
   }
   const naive = nt > 0 && nc > 0 ? st / nt - sc / nc : NaN;
   const warnings: string[] = [];
-  if (missingUnmatched > 0) {
+  // With pair-level control outcomes, controls have no outcome of their own: no naive difference.
+  if (missingUnmatched > 0 && !pairY) {
     warnings.push(`outcome \`${name}\` is missing for ${missingUnmatched} unmatched unit(s): they are left out of the naive difference only`);
   }
 

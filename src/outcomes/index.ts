@@ -1,1 +1,4 @@
-export {};
+export * from '../data/dates.js';
+export * from './spells.js';
+export * from './curve.js';
+export * from './survival.js';
