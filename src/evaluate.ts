@@ -68,6 +68,32 @@ export interface EvaluateResult {
 export function evaluate(data: TableInput, spec: EvaluateSpec): EvaluateResult {
   const table = toTable(data);
   checkSpecColumns(table, spec);
+  const design = evaluateDesign(table, spec);
+  const effect = estimateATT(table, design.match, {
+    outcome: spec.outcome,
+    se: spec.se ?? 'ai',
+    varMatches: spec.varMatches,
+    level: spec.level,
+  });
+  return Object.freeze({
+    ...design,
+    kind: 'EvaluateResult',
+    effect,
+    warnings: [...design.warnings, ...effect.warnings],
+    settings: { ...design.settings, outcome: spec.outcome },
+  });
+}
+
+/** The design stages of {@link evaluate} without an outcome: propensity fit, match, balance. */
+export type DesignResult = Omit<EvaluateResult, 'kind' | 'effect'> & { readonly kind: 'DesignResult' };
+
+/**
+ * Propensity fit → matching → balance, with counts and warnings: everything `evaluate` does
+ * before looking at an outcome (the design stage an evaluator fixes before seeing outcomes).
+ * @throws CounterfactError as {@link evaluate}.
+ */
+export function evaluateDesign(data: TableInput, spec: Omit<EvaluateSpec, 'outcome'> & { outcome?: string }): DesignResult {
+  const table = toTable(data);
   if (spec.id) checkIds(table, spec.id);
   const propensity = fitPropensity(table, {
     treatment: spec.treatment,
@@ -80,12 +106,6 @@ export function evaluate(data: TableInput, spec: EvaluateSpec): EvaluateResult {
   const balance = assessBalance(table, match, spec.covariates, {
     categorical: spec.categorical,
     threshold: spec.balanceThreshold,
-  });
-  const effect = estimateATT(table, match, {
-    outcome: spec.outcome,
-    se: spec.se ?? 'ai',
-    varMatches: spec.varMatches,
-    level: spec.level,
   });
   const reasons: Record<string, number> = {};
   for (const u of match.unmatchedTreated) reasons[u.reason] = (reasons[u.reason] ?? 0) + 1;
@@ -102,7 +122,7 @@ export function evaluate(data: TableInput, spec: EvaluateSpec): EvaluateResult {
     discardedControls: c.discardedControls,
     unmatchedReasons: reasons,
   };
-  const warnings = [...propensity.diagnostics.warnings, ...match.warnings, ...effect.warnings];
+  const warnings = [...propensity.diagnostics.warnings, ...match.warnings];
   if (!balance.summary.balanced) {
     warnings.push(
       `${balance.summary.flaggedAfter} covariate(s) remain imbalanced after matching (|SMD| ≥ ${balance.threshold}): ` +
@@ -115,16 +135,15 @@ export function evaluate(data: TableInput, spec: EvaluateSpec): EvaluateResult {
     );
   }
   return Object.freeze({
-    kind: 'EvaluateResult',
+    kind: 'DesignResult',
     propensity,
     match,
     balance,
-    effect,
     counts,
     warnings,
     settings: {
       treatment: spec.treatment,
-      outcome: spec.outcome,
+      outcome: spec.outcome ?? null,
       covariates: [...spec.covariates],
       categorical: [...(spec.categorical ?? [])],
       id: spec.id ?? null,

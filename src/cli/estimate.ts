@@ -3,7 +3,11 @@
  * (or Arrow/Parquet) file. The option names and the JSON keys are a fixed contract.
  */
 import { writeFileSync } from 'node:fs';
-import { evaluate, type EvaluateResult, type EvaluateSpec } from '../evaluate.js';
+import { evaluateDesign, type EvaluateResult, type EvaluateSpec } from '../evaluate.js';
+import { estimateATT } from '../effects/index.js';
+import { dateColumnToDays } from '../data/dates.js';
+import { estimateATTCurve, prepareSpells, type EffectCurve } from '../outcomes/index.js';
+import { CounterfactError } from '../problems.js';
 import { columnLabels, getColumn, type Table } from '../data/table.js';
 import { readTableFile } from '../io/readTable.js';
 import { list, num, oneOf, parseFlags, required } from './args.js';
@@ -41,6 +45,14 @@ Options (defaults in brackets):
   --level L              confidence level [0.95]
   --delimiter C          CSV delimiter [auto]       --decimal C   decimal mark [.]
   --pairs OUT.csv        write treated_id,control_id,weight (one row per match)
+
+Outcomes over time (employment from contract spells):
+  --spells FILE          contract spells: one row per contract (needs --id)
+  --reference-date COL   date column of the treated (course end, voucher intake); controls are
+                         measured at the date of the treated unit they are matched to
+  --horizons 6,12,18,24  months after the reference date; JSON gets "curve"
+  --spell-id COL --spell-start COL --spell-end COL   spell columns [--id value, start, end]
+  (with --spells, --outcome is optional: the headline is the last horizon)
   --json                 print one JSON object instead of the summary
 `;
 
@@ -71,6 +83,12 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     delimiter: { type: 'string' },
     decimal: { type: 'string' },
     pairs: { type: 'string' },
+    spells: { type: 'string' },
+    'reference-date': { type: 'string' },
+    horizons: { type: 'string' },
+    'spell-id': { type: 'string' },
+    'spell-start': { type: 'string' },
+    'spell-end': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -82,7 +100,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   const covariates = list(flags, 'covariates');
   const spec: EvaluateSpec = {
     treatment: required(flags, 'treatment', 'the 0/1 treatment column'),
-    outcome: required(flags, 'outcome', 'the outcome column'),
+    outcome: typeof flags.spells === 'string' && flags.outcome === undefined ? '' : required(flags, 'outcome', 'the outcome column'),
     covariates: covariates.length ? covariates : [required(flags, 'covariates', 'a comma-separated list of covariate columns')],
     categorical: list(flags, 'categorical'),
     id: typeof flags.id === 'string' ? flags.id : undefined,
@@ -108,10 +126,63 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     delimiter: typeof flags.delimiter === 'string' ? (flags.delimiter as never) : undefined,
     decimal: typeof flags.decimal === 'string' ? (flags.decimal as never) : undefined,
   });
-  const result = evaluate(table, spec);
+  const design = evaluateDesign(table, spec);
+  let curve: EffectCurve | null = null;
+  let spellInfo: Record<string, unknown> | null = null;
+  const extraWarnings: string[] = [];
+  if (typeof flags.spells === 'string') {
+    if (!spec.id) throw new CounterfactError({ code: 'bad_argument', column: '--id', message: '--spells needs --id: the column that links people to their contracts' });
+    const refCol = required(flags, 'reference-date', 'the date column the horizons count from (course end, voucher intake)');
+    const horizons = list(flags, 'horizons').map(Number);
+    if (horizons.length === 0 || horizons.some((h) => !Number.isInteger(h) || h < 0)) {
+      throw new CounterfactError({ code: 'bad_argument', column: '--horizons', message: `--horizons must be whole numbers of months, e.g. 6,12,18,24; received ${JSON.stringify(flags.horizons ?? '')}` });
+    }
+    const { table: spellTable } = await readTableFile(flags.spells);
+    const ids = columnLabels(getColumn(table, spec.id, 'id'));
+    const spells = prepareSpells(
+      spellTable,
+      {
+        id: typeof flags['spell-id'] === 'string' ? flags['spell-id'] : spec.id,
+        start: typeof flags['spell-start'] === 'string' ? flags['spell-start'] : 'start',
+        end: typeof flags['spell-end'] === 'string' ? flags['spell-end'] : 'end',
+      },
+      ids,
+    );
+    for (const x of spells.exclusions) extraWarnings.push(`${x.count} spell(s) excluded: ${x.reason} (spell rows ${x.rows.map((r) => r + 2).join(', ')}${x.count > x.rows.length ? ', …' : ''} of ${flags.spells})`);
+    spellInfo = { read: spells.spellsRead, used: spells.spellsUsed, exclusions: spells.exclusions };
+    curve = estimateATTCurve(table, design.match, {
+      spells,
+      referenceDays: dateColumnToDays(table, refCol, true),
+      horizons,
+      se: spec.se,
+      varMatches: spec.varMatches,
+      level: spec.level,
+    });
+  }
+  const effect = spec.outcome
+    ? estimateATT(table, design.match, { outcome: spec.outcome, se: spec.se ?? 'ai', varMatches: spec.varMatches, level: spec.level })
+    : curve!.estimates[curve!.estimates.length - 1]!;
+  const result: EvaluateResult = {
+    ...design,
+    kind: 'EvaluateResult',
+    effect,
+    warnings: [...design.warnings, ...effect.warnings, ...extraWarnings],
+    settings: { ...design.settings, outcome: effect.outcome },
+  };
   if (typeof flags.pairs === 'string') writePairs(flags.pairs, table, result, spec.id);
-  if (flags.json) io.out(JSON.stringify(estimateJson(result, dataPath), null, 2) + '\n');
-  else io.out(estimateSummary(result));
+  if (flags.json) {
+    const json = estimateJson(result, dataPath);
+    if (curve) {
+      json.curve = curve.points.map((p) => ({ horizon: p.horizon, estimate: p.estimate, se: p.se, ciLower: p.ciLower, ciUpper: p.ciUpper, meanTreated: p.meanTreated, meanControl: p.meanControl }));
+      json.spells = spellInfo;
+    }
+    io.out(JSON.stringify(json, null, 2) + '\n');
+  } else {
+    io.out(estimateSummary(result));
+    if (curve) {
+      io.out('\n' + formatTable(['months', 'ATT', 'SE', 'CI low', 'CI high', 'treated', 'controls'], curve.points.map((p) => [String(p.horizon), fmt(p.estimate), fmt(p.se), fmt(p.ciLower), fmt(p.ciUpper), fmt(p.meanTreated), fmt(p.meanControl)])) + '\n');
+    }
+  }
   for (const w of result.warnings) io.err(`warning: ${w}\n`);
   return 0;
 }
@@ -131,7 +202,7 @@ export function estimateJson(r: EvaluateResult, dataPath?: string): Record<strin
     seMethod: e.method,
     meanTreated: e.meanTreated,
     meanControl: e.meanControl,
-    naive: e.naive,
+    naive: Number.isFinite(e.naive) ? e.naive : null,
     counts: r.counts,
     balance: r.balance.rows.map((b) => ({
       covariate: b.covariate,

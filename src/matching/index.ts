@@ -1,2 +1,3 @@
 export * from './nearest.js';
 export * from './result.js';
+export * from './geographic.js';

@@ -97,7 +97,7 @@ describe('employment status from spells (hand-checked cases)', () => {
     const h = historyCovariates(s, ref, { months: 3 });
     // A on 2014-12-15, 2014-11-15, 2014-10-15: no contracts then → 0; D: 2014-12-31 … → 0.
     expect(Array.from((h.emp_m1 as { values: Float64Array }).values)).toEqual([0, 0, NaN, 0]);
-    const sector = h.longest_sector as { codes: Int32Array; levels: string[] };
+    const sector = h.longest_sector as { codes: Int32Array; levels: readonly string[] };
     // A's only contract started before 2015-01-15: retail. B has none before its reference: none.
     expect(sector.levels[sector.codes[0]!]).toBe('retail');
     expect(sector.levels[sector.codes[1]!]).toBe('none');
