@@ -19,3 +19,4 @@ export * from './sensitivity/index.js';
 export * from './study/index.js';
 export * from './report/index.js';
 export * from './synth/index.js';
+export * from './reproduce/index.js';

@@ -11,6 +11,7 @@ type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
 
 const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }> = {
   estimate: { run: async () => estimateCommand, summary: 'propensity score, matching, balance and ATT on one file' },
+  reproduce: { run: async () => (await import('./reproduce.js')).reproduceCommand, summary: 'rerun the published studies on the bundled synthetic fixtures' },
 };
 
 export const MAIN_HELP = `Usage: counterfact <command> [options]

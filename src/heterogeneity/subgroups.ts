@@ -5,10 +5,12 @@
  * each subgroup's difference from the overall effect has an exact variance under independence
  * across subgroups (no control is shared between exact strata).
  */
-import type { EffectEstimate } from '../contracts.js';
+import type { EffectEstimate, MatchResult } from '../contracts.js';
 import { estimateATT } from '../effects/index.js';
-import { evaluate, type EvaluateResult, type EvaluateSpec } from '../evaluate.js';
+import { evaluateDesign, type DesignResult, type EvaluateSpec } from '../evaluate.js';
+import { statusForMatches, type Spells } from '../outcomes/spells.js';
 import { columnLabels, compareCodePoints, getColumn, toTable, type TableInput } from '../data/table.js';
+import { resolveTreatment } from '../data/design.js';
 import { CounterfactError, describeRows } from '../problems.js';
 import { twoSidedP, normalQuantile } from '../stats/distributions.js';
 import { restrictMatch } from './restrict.js';
@@ -20,6 +22,17 @@ export interface SubgroupOptions {
   readonly minCellCount?: number;
   /** Display labels for moderator values, e.g. { '1': 'long-term unemployed' }. */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Employment from spells instead of an outcome column: status `horizon` months after each
+   * treated unit's reference date, controls measured at their treated unit's date.
+   */
+  readonly spellOutcome?: { readonly spells: Spells; readonly referenceDays: Float64Array; readonly horizon: number };
+  /**
+   * The moderator describes the programme (course hours, course sector), so only treated units
+   * have it: subgroups are the matched sets of the treated in each level of one overall match
+   * (no exact re-matching; controls' values may be missing).
+   */
+  readonly treatedOnly?: boolean;
 }
 
 export interface SubgroupRow {
@@ -49,8 +62,8 @@ export interface SubgroupEffects {
   readonly overall: EffectEstimate;
   readonly rows: readonly SubgroupRow[];
   readonly minCellCount: number;
-  /** The full evaluation (match exact on the moderator) the subgroup effects come from. */
-  readonly evaluation: EvaluateResult;
+  /** The design (match exact on the moderator) the subgroup effects come from. */
+  readonly evaluation: DesignResult;
 }
 
 /**
@@ -61,7 +74,11 @@ export interface SubgroupEffects {
  * const s = estimateBySubgroup(data, spec, { by: 'age_band', minCellCount: 10 });
  * s.rows.map((r) => [r.subgroup, r.estimate]); // [['<30', 0.15], ['30-49', 0.12], ['50+', null]] (50+ suppressed)
  */
-export function estimateBySubgroup(data: TableInput, spec: EvaluateSpec, options: SubgroupOptions): SubgroupEffects {
+export function estimateBySubgroup(
+  data: TableInput,
+  spec: Omit<EvaluateSpec, 'outcome'> & { outcome?: string },
+  options: SubgroupOptions,
+): SubgroupEffects {
   const table = toTable(data);
   const minCell = options.minCellCount ?? 10;
   if (!(Number.isInteger(minCell) && minCell >= 0)) {
@@ -70,8 +87,9 @@ export function estimateBySubgroup(data: TableInput, spec: EvaluateSpec, options
   const labels = columnLabels(getColumn(table, options.by, 'subgroup'));
   const missing: number[] = [];
   let missingCount = 0;
+  const treatedFlag = options.treatedOnly ? resolveTreatment(table, spec.treatment, spec.treatedValue) : null;
   labels.forEach((l, i) => {
-    if (l === null) {
+    if (l === null && (!treatedFlag || treatedFlag[i] === 1)) {
       missingCount++;
       if (missing.length < 5) missing.push(i);
     }
@@ -85,12 +103,23 @@ export function estimateBySubgroup(data: TableInput, spec: EvaluateSpec, options
       message: `subgroup column \`${options.by}\` has ${missingCount} missing values (${describeRows(missing, missingCount)}): recode them as their own level (e.g. "unknown") or drop those rows`,
     });
   }
-  const exact = [...new Set([...(spec.matching?.exact ?? []), options.by])];
-  const evaluation = evaluate(table, { ...spec, matching: { ...(spec.matching ?? {}), exact } });
-  const overall = evaluation.effect;
+  const exact = options.treatedOnly ? [...(spec.matching?.exact ?? [])] : [...new Set([...(spec.matching?.exact ?? []), options.by])];
+  const evaluation = evaluateDesign(table, { ...spec, matching: { ...(spec.matching ?? {}), exact } });
   const match = evaluation.match;
-  const levels = [...new Set(labels as string[])].sort(compareCodePoints);
   const level = spec.level ?? 0.95;
+  if (!spec.outcome && !options.spellOutcome) {
+    throw new CounterfactError({ code: 'bad_argument', column: 'outcome', message: 'give an outcome column, or spellOutcome for employment from spells' });
+  }
+  const effectOf = (m: MatchResult): EffectEstimate => {
+    if (options.spellOutcome) {
+      const o = options.spellOutcome;
+      const [st] = statusForMatches(o.spells, m, o.referenceDays, [o.horizon]);
+      return estimateATT(table, m, { outcome: st!.unitOutcome, pairOutcome: st!.pairOutcome, outcomeName: `employed at ${o.horizon} months`, se: spec.se ?? 'ai', varMatches: spec.varMatches, level });
+    }
+    return estimateATT(table, m, { outcome: spec.outcome!, se: spec.se ?? 'ai', varMatches: spec.varMatches, level });
+  };
+  const overall = effectOf(match);
+  const levels = [...new Set(labels.filter((l): l is string => l !== null))].sort(compareCodePoints);
   const z = normalQuantile(1 - (1 - level) / 2);
 
   // First pass: per-subgroup estimates.
@@ -98,10 +127,7 @@ export function estimateBySubgroup(data: TableInput, spec: EvaluateSpec, options
     const mask = new Uint8Array(table.nRows);
     for (let i = 0; i < table.nRows; i++) if (match.treatment[i] && labels[i] === g) mask[i] = 1;
     const sub = restrictMatch(match, mask, `${options.by} = ${g}`);
-    const effect =
-      sub.counts.matchedTreated > 0
-        ? estimateATT(table, sub, { outcome: spec.outcome, se: spec.se ?? 'ai', varMatches: spec.varMatches, level })
-        : null;
+    const effect = sub.counts.matchedTreated > 0 ? effectOf(sub) : null;
     return { g, sub, effect };
   });
   const totalMatched = per.reduce((s, x) => s + x.sub.counts.matchedTreated, 0);
@@ -164,5 +190,5 @@ export function estimateBySubgroup(data: TableInput, spec: EvaluateSpec, options
       note: null,
     };
   });
-  return Object.freeze({ kind: 'SubgroupEffects', by: options.by, outcome: spec.outcome, overall, rows, minCellCount: minCell, evaluation });
+  return Object.freeze({ kind: 'SubgroupEffects', by: options.by, outcome: overall.outcome, overall, rows, minCellCount: minCell, evaluation });
 }

@@ -1,1 +1,5 @@
 export * from './register.js';
+export * from './labour.js';
+export * from './startup.js';
+export * from './studies.js';
+export { systematicBernoulli } from './common.js';
