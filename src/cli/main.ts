@@ -11,6 +11,8 @@ type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
 
 const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }> = {
   estimate: { run: async () => estimateCommand, summary: 'propensity score, matching, balance and ATT on one file' },
+  run: { run: async () => (await import('./run.js')).runCommand, summary: 'run the evaluation a study file describes; write the report' },
+  init: { run: async () => (await import('./run.js')).initCommand, summary: 'write an example study file and data to start from' },
   reproduce: { run: async () => (await import('./reproduce.js')).reproduceCommand, summary: 'rerun the published studies on the bundled synthetic fixtures' },
 };
 

@@ -1,0 +1,284 @@
+/**
+ * `runStudy`: the whole evaluation a study file describes, on tables already in memory — no
+ * file system, so it runs in a notebook or a browser page too. The result holds aggregates
+ * only: no unit rows, and every cell below `minCellCount` suppressed.
+ */
+import type { EffectEstimate, MatchResult } from '../contracts.js';
+import { costPerExtra } from '../costs/index.js';
+import { dateColumnToDays } from '../data/dates.js';
+import { columnLabels, getColumn, getNumeric, type Table } from '../data/table.js';
+import { estimateATT } from '../effects/index.js';
+import { evaluateDesign, type DesignResult } from '../evaluate.js';
+import { estimateBySubgroup } from '../heterogeneity/index.js';
+import { estimateATTCurve, prepareSpells, survivalAt, survivalDifference, type Spells, type SurvivalCurve } from '../outcomes/index.js';
+import { createRng } from '../random.js';
+import { eValueForATT, rosenbaumFromMatch } from '../sensitivity/index.js';
+import type { Study } from './schema.js';
+
+export const LIBRARY_VERSION = '0.1.0';
+
+export type StudyProgress = (p: { stage: string; fraction: number }) => void;
+
+type Num = number | null;
+const num = (x: number | null | undefined): Num => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
+
+export interface EffectSummary {
+  readonly estimate: Num;
+  readonly se: Num;
+  readonly ciLower: Num;
+  readonly ciUpper: Num;
+  readonly pValue: Num;
+  readonly meanTreated: Num;
+  readonly meanControl: Num;
+  readonly naive: Num;
+  readonly nTreated: number;
+  readonly nControls: number;
+  readonly method: string;
+}
+
+export interface OutcomeResult {
+  readonly type: 'binary' | 'spells' | 'survival';
+  readonly label: string;
+  /** Headline: the ATT (binary), the last horizon (spells), the last time (survival). */
+  readonly effect: EffectSummary;
+  readonly curve?: readonly ({ horizon: number } & EffectSummary)[];
+  readonly survival?: {
+    readonly points: readonly { time: number; survivalTreated: number; survivalControl: number; difference: number; se: number; ciLower: number; ciUpper: number }[];
+    readonly treated: readonly { time: number; survival: Num; lower: Num; upper: Num }[];
+    readonly control: readonly { time: number; survival: Num; lower: Num; upper: Num }[];
+    readonly logRank: { chisq: number; pValue: number };
+    readonly medianTreated: Num;
+    readonly medianControl: Num;
+  };
+}
+
+export interface StudyResults {
+  readonly kind: 'StudyResults';
+  readonly title: string;
+  readonly library: { readonly name: 'counterfact'; readonly version: string };
+  readonly seed: number;
+  readonly minCellCount: number;
+  readonly inputs: readonly { readonly role: string; readonly file: string; readonly sha256: string; readonly rows: number }[];
+  readonly counts: DesignResult['counts'];
+  readonly propensity: { link: string; converged: boolean; iterations: number; coefficients: { name: string; estimate: Num; se: Num }[]; dropped: string[] };
+  readonly overlap: readonly { lo: number; hi: number; treatedBefore: Num; controlBefore: Num; treatedAfter: Num; controlAfter: Num }[];
+  readonly balance: { threshold: number; balanced: boolean; flaggedAfter: number; maxAbsSmdAfter: number; rows: DesignResult['balance']['rows'] };
+  readonly outcomes: readonly OutcomeResult[];
+  readonly subgroups: readonly { by: string; label: string; outcome: string; rows: readonly Record<string, unknown>[] }[];
+  readonly costs: null | { unit: string; totalCost: number; costPerTreated: number; extra: Num; extraLower: Num; extraUpper: Num; costPerExtra: Num; lower: Num; upper: Num; note: string };
+  readonly sensitivity: { rosenbaum: null | { gammaCritical: Num; rows: readonly { gamma: number; pUpper: number }[]; discordantTreated: number; discordantControl: number }; evalue: null | { riskRatio: number; eValue: number; eValueCi: Num } ; notes: string[] };
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly warnings: readonly string[];
+}
+
+function summary(e: EffectEstimate): EffectSummary {
+  return {
+    estimate: num(e.estimate),
+    se: num(e.se),
+    ciLower: num(e.ciLower),
+    ciUpper: num(e.ciUpper),
+    pValue: num(e.pValue),
+    meanTreated: num(e.meanTreated),
+    meanControl: num(e.meanControl),
+    naive: num(e.naive),
+    nTreated: e.nTreated,
+    nControls: e.nControls,
+    method: e.method,
+  };
+}
+
+function overlapBins(match: MatchResult, scores: Float64Array, minCell: number) {
+  const B = 20;
+  const bins = Array.from({ length: B }, (_, k) => ({ lo: k / B, hi: (k + 1) / B, tb: 0, cb: 0, ta: 0, ca: 0 }));
+  for (let i = 0; i < scores.length; i++) {
+    const k = Math.min(B - 1, Math.max(0, Math.floor(scores[i]! * B)));
+    const b = bins[k]!;
+    if (match.treatment[i]) {
+      b.tb++;
+      if (match.matched[i]) b.ta++;
+    } else {
+      b.cb++;
+      if (match.matched[i]) b.ca++;
+    }
+  }
+  const sup = (x: number): Num => (x > 0 && x < minCell ? null : x);
+  return bins.map((b) => ({ lo: b.lo, hi: b.hi, treatedBefore: sup(b.tb), controlBefore: sup(b.cb), treatedAfter: sup(b.ta), controlAfter: sup(b.ca) }));
+}
+
+function curveGrid(c: SurvivalCurve, maxTime: number) {
+  const out: { time: number; survival: Num; lower: Num; upper: Num }[] = [];
+  const step = maxTime > 120 ? 6 : 1;
+  for (let t = 0; t <= maxTime; t += step) {
+    const s = survivalAt(c, t);
+    out.push({ time: t, survival: num(s.survival), lower: num(t === 0 ? 1 : s.lower), upper: num(t === 0 ? 1 : s.upper) });
+  }
+  return out;
+}
+
+/**
+ * Run the study on in-memory tables. Deterministic: the same tables, study and seed give the
+ * same object (no timestamps), so `JSON.stringify` of two runs is byte-identical.
+ * @throws CounterfactError for any bad input, naming the column and the fix.
+ */
+export function runStudy(
+  study: Study,
+  data: { persons: Table; spells?: Table },
+  options: { onProgress?: StudyProgress; inputs?: StudyResults['inputs'] } = {},
+): StudyResults {
+  return runStudyWithMatch(study, data, options).results;
+}
+
+/**
+ * As {@link runStudy}, also returning the MatchResult (unit-level: personal data) for callers
+ * that were explicitly asked to export matches.
+ */
+export function runStudyWithMatch(
+  study: Study,
+  data: { persons: Table; spells?: Table },
+  options: { onProgress?: StudyProgress; inputs?: StudyResults['inputs'] } = {},
+): { results: StudyResults; match: MatchResult } {
+  const progress = options.onProgress ?? (() => undefined);
+  const table = data.persons;
+  const warnings: string[] = [];
+  progress({ stage: 'propensity model and matching', fraction: 0.05 });
+  const spec = {
+    treatment: study.treatment,
+    treatedValue: study.treatedValue,
+    covariates: study.covariates,
+    categorical: study.categorical,
+    id: study.id,
+    link: study.link,
+    se: study.se,
+    varMatches: study.varMatches,
+    level: study.level,
+    matching: { ...study.matching, caliper: study.matching.caliper, exact: study.exact.length ? study.exact : undefined, seed: study.seed },
+  };
+  const design = evaluateDesign(table, spec);
+  warnings.push(...design.warnings);
+  const match = design.match;
+  progress({ stage: 'outcomes', fraction: 0.35 });
+
+  let spells: Spells | null = null;
+  const ids = columnLabels(getColumn(table, study.id, 'id'));
+  const outcomes: OutcomeResult[] = [];
+  let headline: { effect: EffectEstimate; unit: Float64Array | null; pair: Float64Array | null; spell?: { referenceDays: Float64Array; horizon: number } } | null = null;
+  for (const o of study.outcomes) {
+    if (o.type === 'binary') {
+      const e = estimateATT(table, match, { outcome: o.column, se: study.se, varMatches: study.varMatches, level: study.level });
+      outcomes.push({ type: 'binary', label: o.label ?? o.column, effect: summary(e) });
+      headline ??= { effect: e, unit: getNumeric(table, o.column, 'outcome', true), pair: null };
+    } else if (o.type === 'spells') {
+      if (!spells) {
+        spells = prepareSpells(data.spells!, { id: o.spellColumns.id ?? study.id, start: o.spellColumns.start, end: o.spellColumns.end }, ids);
+        for (const x of spells.exclusions) warnings.push(`${x.count} contract spell(s) excluded: ${x.reason}`);
+      }
+      const referenceDays = dateColumnToDays(table, o.referenceDate, true);
+      const curve = estimateATTCurve(table, match, { spells, referenceDays, horizons: o.horizons, se: study.se, varMatches: study.varMatches, level: study.level });
+      const last = curve.estimates[curve.estimates.length - 1]!;
+      outcomes.push({
+        type: 'spells',
+        label: o.label ?? `employed ${o.horizons[o.horizons.length - 1]} months after ${o.referenceDate}`,
+        effect: summary(last),
+        curve: curve.estimates.map((e, k) => ({ horizon: o.horizons[k]!, ...summary(e) })),
+      });
+      headline ??= { effect: last, unit: null, pair: null, spell: { referenceDays, horizon: o.horizons[o.horizons.length - 1]! } };
+    } else {
+      const time = getNumeric(table, o.time, 'survival time');
+      const event = getNumeric(table, o.event, 'event');
+      const d = survivalDifference(time, event, match, { times: o.times, se: o.se, reps: o.reps, rng: createRng(study.seed), level: study.level });
+      const lastPoint = d.points[d.points.length - 1]!;
+      const maxT = Math.max(...o.times);
+      outcomes.push({
+        type: 'survival',
+        label: o.label ?? `survival (${o.time})`,
+        effect: {
+          estimate: lastPoint.difference,
+          se: lastPoint.se,
+          ciLower: lastPoint.ciLower,
+          ciUpper: lastPoint.ciUpper,
+          pValue: null,
+          meanTreated: lastPoint.survivalTreated,
+          meanControl: lastPoint.survivalControl,
+          naive: null,
+          nTreated: d.nTreated,
+          nControls: d.nControls,
+          method: `Kaplan–Meier difference at ${maxT}, SE ${o.se}`,
+        },
+        survival: {
+          points: d.points.map((p) => ({ ...p })),
+          treated: curveGrid(d.treated, maxT),
+          control: curveGrid(d.control, maxT),
+          logRank: { chisq: d.logRank.chisq, pValue: d.logRank.pValue },
+          medianTreated: d.medianTreated,
+          medianControl: d.medianControl,
+        },
+      });
+    }
+  }
+  progress({ stage: 'subgroups', fraction: 0.6 });
+  const subgroups: { by: string; label: string; outcome: string; rows: Record<string, unknown>[] }[] = [];
+  for (const sg of study.subgroups) {
+    const by = typeof sg === 'string' ? sg : sg.by;
+    const treatedOnly = typeof sg === 'string' ? false : sg.treatedOnly;
+    const first = study.outcomes[0]!;
+    const r = estimateBySubgroup(table, { ...spec, outcome: first.type === 'binary' ? first.column : undefined }, {
+      by,
+      treatedOnly,
+      minCellCount: study.minCellCount,
+      spellOutcome: first.type === 'spells' && headline?.spell ? { spells: spells!, referenceDays: headline.spell.referenceDays, horizon: headline.spell.horizon } : undefined,
+    });
+    subgroups.push({ by, label: typeof sg === 'string' ? sg : sg.label ?? sg.by, outcome: r.outcome, rows: r.rows.map((x) => ({ ...x })) });
+  }
+  progress({ stage: 'costs and sensitivity', fraction: 0.8 });
+  let costs: StudyResults['costs'] = null;
+  if (study.costs && headline) {
+    let total = study.costs.total ?? 0;
+    if (study.costs.column) {
+      const v = getNumeric(table, study.costs.column, 'cost', true);
+      total = 0;
+      for (let i = 0; i < v.length; i++) if (match.treatment[i] && Number.isFinite(v[i]!)) total += v[i]!;
+    }
+    const c = costPerExtra(total, headline.effect, { unit: study.costs.unit });
+    costs = { unit: c.unit, totalCost: c.totalCost, costPerTreated: c.costPerTreated, extra: num(c.extra.estimate), extraLower: num(c.extra.lower), extraUpper: num(c.extra.upper), costPerExtra: num(c.costPerExtra), lower: num(c.lower), upper: num(c.upper), note: c.note };
+  }
+  const notes: string[] = [];
+  let rosenbaum: StudyResults['sensitivity']['rosenbaum'] = null;
+  let evalue: StudyResults['sensitivity']['evalue'] = null;
+  if (study.sensitivity.rosenbaum) {
+    if (headline?.unit && study.matching.ratio === 1 && !study.matching.ties) {
+      const r = rosenbaumFromMatch(match, headline.unit);
+      rosenbaum = { gammaCritical: r.gammaCritical, rows: r.rows.map((x) => ({ gamma: x.gamma, pUpper: x.pUpper })), discordantTreated: r.discordantTreated, discordantControl: r.discordantControl };
+    } else notes.push('Rosenbaum bounds need a binary outcome column and 1:1 matching without ties: not computed');
+  }
+  if (study.sensitivity.evalue && headline) {
+    const e = eValueForATT(headline.effect);
+    evalue = { riskRatio: e.riskRatio, eValue: e.eValue, eValueCi: e.eValueCi };
+  }
+  progress({ stage: 'done', fraction: 1 });
+  const p = design.propensity;
+  const results: StudyResults = {
+    kind: 'StudyResults',
+    title: study.title,
+    library: { name: 'counterfact', version: LIBRARY_VERSION },
+    seed: study.seed,
+    minCellCount: study.minCellCount,
+    inputs: options.inputs ?? [],
+    counts: design.counts,
+    propensity: {
+      link: p.link,
+      converged: p.converged,
+      iterations: p.iterations,
+      coefficients: p.coefficients.map((c) => ({ name: c.name, estimate: num(c.estimate), se: num(c.se) })),
+      dropped: p.diagnostics.dropped.map((d) => d.column),
+    },
+    overlap: overlapBins(match, p.scores, study.minCellCount),
+    balance: { threshold: design.balance.threshold, balanced: design.balance.summary.balanced, flaggedAfter: design.balance.summary.flaggedAfter, maxAbsSmdAfter: design.balance.summary.maxAbsSmdAfter, rows: design.balance.rows },
+    outcomes,
+    subgroups,
+    costs,
+    sensitivity: { rosenbaum, evalue, notes },
+    settings: { ...study, data: undefined, matchSettings: match.settings },
+    warnings,
+  };
+  return { results, match };
+}

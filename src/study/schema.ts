@@ -1,0 +1,151 @@
+/**
+ * The study file: one JSON or YAML document that describes an evaluation, validated with zod.
+ * Every problem is reported at once, with its path in the file and the fix.
+ */
+import { z } from 'zod';
+import { CounterfactError, type Problem } from '../problems.js';
+import { suggestNames } from '../data/table.js';
+
+const matching = z.strictObject({
+  ratio: z.number().int().min(1).default(1),
+  replace: z.boolean().default(false),
+  ties: z.boolean().default(false),
+  caliper: z.number().positive().optional(),
+  caliperScale: z.enum(['sd', 'raw']).default('sd'),
+  distance: z.enum(['probability', 'logit']).default('probability'),
+  order: z.enum(['largest', 'smallest', 'random', 'data']).default('largest'),
+  discard: z.enum(['none', 'treated', 'control', 'both']).default('none'),
+});
+
+const outcome = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('binary'),
+    /** Outcome column (0/1 or numeric). */
+    column: z.string().min(1),
+    label: z.string().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('spells'),
+    /** Date column of the treated (course end, intake). */
+    referenceDate: z.string().min(1),
+    horizons: z.array(z.number().int().min(0)).min(1),
+    label: z.string().optional(),
+    spellColumns: z
+      .strictObject({ id: z.string().optional(), start: z.string().default('start'), end: z.string().default('end') })
+      .default({ start: 'start', end: 'end' }),
+  }),
+  z.strictObject({
+    type: z.literal('survival'),
+    time: z.string().min(1),
+    event: z.string().min(1),
+    times: z.array(z.number().positive()).min(1),
+    se: z.enum(['independent', 'bootstrap']).default('independent'),
+    reps: z.number().int().min(20).default(200),
+    label: z.string().optional(),
+  }),
+]);
+
+const subgroup = z.union([
+  z.string().min(1),
+  z.strictObject({ by: z.string().min(1), treatedOnly: z.boolean().default(false), label: z.string().optional() }),
+]);
+
+export const studySchema = z.strictObject({
+  /** Shown at the top of the report. */
+  title: z.string().min(1).default('Counterfactual evaluation'),
+  /** Paths are relative to the study file. */
+  data: z.strictObject({
+    persons: z.string().min(1),
+    spells: z.string().min(1).optional(),
+    delimiter: z.enum([',', ';', '\t', '|', 'auto']).default('auto'),
+    decimal: z.enum(['.', ',', 'auto']).default('auto'),
+  }),
+  id: z.string().min(1),
+  treatment: z.string().min(1),
+  treatedValue: z.union([z.string(), z.number()]).optional(),
+  covariates: z.array(z.string().min(1)).min(1),
+  categorical: z.array(z.string().min(1)).default([]),
+  exact: z.array(z.string().min(1)).default([]),
+  link: z.enum(['logit', 'probit']).default('logit'),
+  matching: matching.default({ ratio: 1, replace: false, ties: false, caliperScale: 'sd', distance: 'probability', order: 'largest', discard: 'none' }),
+  se: z.enum(['ai', 'pairs', 'none']).default('ai'),
+  varMatches: z.number().int().min(0).default(0),
+  level: z.number().gt(0).lt(1).default(0.95),
+  outcomes: z.array(outcome).min(1),
+  subgroups: z.array(subgroup).default([]),
+  costs: z
+    .strictObject({
+      /** Total programme cost in euro, or a per-treated cost column. */
+      total: z.number().nonnegative().optional(),
+      column: z.string().optional(),
+      unit: z.string().default('job'),
+    })
+    .optional(),
+  sensitivity: z.strictObject({ rosenbaum: z.boolean().default(false), evalue: z.boolean().default(false) }).default({ rosenbaum: false, evalue: false }),
+  seed: z.number().int().min(0).default(1),
+  /** Cells (subgroups, histogram bins) with fewer units are suppressed in every output. */
+  minCellCount: z.number().int().min(1).default(10),
+  output: z.string().default('counterfact-output'),
+  /** Write matches.csv (unit ids: personal data) — off unless asked. */
+  writeMatches: z.boolean().default(false),
+});
+
+export type Study = z.output<typeof studySchema>;
+export type StudyInput = z.input<typeof studySchema>;
+
+const KNOWN_KEYS = Object.keys(studySchema.shape);
+
+function fixFor(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const keys = (issue as { keys: string[] }).keys;
+      return keys
+        .map((k) => {
+          const hint = issue.path.length === 0 ? suggestNames(k, KNOWN_KEYS) : [];
+          return `unknown key "${k}"${hint.length ? `: did you mean "${hint[0]}"?` : ': remove it (see docs/study-file.md)'}`;
+        })
+        .join('; ');
+    }
+    case 'invalid_type':
+      return `${issue.message.replace(/^Invalid input: /, '')}`;
+    case 'invalid_value':
+      return issue.message.replace(/^Invalid option: expected one of /, 'must be one of ');
+    case 'invalid_union':
+      return 'not one of the allowed forms (see docs/study-file.md)';
+    default:
+      return issue.message;
+  }
+}
+
+/**
+ * Validate a parsed study document. Returns the study with defaults filled in, or every
+ * problem found, each with its path in the file (e.g. `outcomes[1].horizons`).
+ */
+export function safeParseStudy(doc: unknown): { ok: true; study: Study } | { ok: false; problems: Problem[] } {
+  const r = studySchema.safeParse(doc);
+  if (r.success) {
+    const s = r.data;
+    const problems: Problem[] = [];
+    if (s.costs && s.costs.total === undefined && !s.costs.column) {
+      problems.push({ code: 'bad_study', path: ['costs'], message: 'costs: give `total` (euro) or `column` (cost per treated unit)' });
+    }
+    if (s.covariates.includes(s.treatment)) problems.push({ code: 'bad_study', path: ['covariates'], message: `covariates: the treatment \`${s.treatment}\` cannot also be a covariate` });
+    if (s.outcomes.some((o) => o.type === 'spells') && !s.data.spells) {
+      problems.push({ code: 'bad_study', path: ['data', 'spells'], message: 'data.spells: a spells outcome needs a contract spells file' });
+    }
+    return problems.length ? { ok: false, problems } : { ok: true, study: s };
+  }
+  const problems: Problem[] = r.error.issues.map((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    const where = path.length ? path.map((p, k) => (typeof p === 'number' ? `[${p}]` : k ? `.${p}` : p)).join('') : '(top level)';
+    return { code: 'bad_study', path, message: `${where}: ${fixFor(issue)}` };
+  });
+  return { ok: false, problems };
+}
+
+/** Validate a study document or throw a CounterfactError listing every problem. */
+export function parseStudy(doc: unknown): Study {
+  const r = safeParseStudy(doc);
+  if (!r.ok) throw new CounterfactError(r.problems);
+  return r.study;
+}
