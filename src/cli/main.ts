@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }>
   estimate: { run: async () => estimateCommand, summary: 'propensity score, matching, balance and ATT on one file' },
   run: { run: async () => (await import('./run.js')).runCommand, summary: 'run the evaluation a study file describes; write the report' },
   init: { run: async () => (await import('./run.js')).initCommand, summary: 'write an example study file and data to start from' },
+  synth: { run: async () => (await import('./synth.js')).synthCommand, summary: 'write a synthetic job-centre register with a known true effect' },
   reproduce: { run: async () => (await import('./reproduce.js')).reproduceCommand, summary: 'rerun the published studies on the bundled synthetic fixtures' },
 };
 

@@ -29,8 +29,21 @@ export async function writeTableFile(table: Table, path: string): Promise<void> 
     writeFileSync(path, arrow.tableToIPC(new arrow.Table(cols as never), 'file'));
     return;
   }
+  if (ext === '.parquet') {
+    const { parquetWriteFile } = await import('hyparquet-writer');
+    parquetWriteFile({
+      filename: path,
+      columnData: table.names.map((name) => {
+        const c = table.columns[name]!;
+        return c.kind === 'numeric'
+          ? { name, data: Array.from(c.values, (v) => (Number.isNaN(v) ? null : v)), type: 'DOUBLE' as const }
+          : { name, data: Array.from(c.codes, (k) => (k < 0 ? null : c.levels[k]!)), type: 'STRING' as const };
+      }),
+    });
+    return;
+  }
   if (ext !== '.csv' && ext !== '.txt') {
-    throw new CounterfactError({ code: 'bad_argument', column: path, message: `cannot write ${ext || 'files without an extension'}: use .csv or .arrow` });
+    throw new CounterfactError({ code: 'bad_argument', column: path, message: `cannot write ${ext || 'files without an extension'}: use .csv, .arrow or .parquet` });
   }
   const fd = openSync(path, 'w');
   try {
