@@ -20,3 +20,4 @@ export * from './study/index.js';
 export * from './report/index.js';
 export * from './synth/index.js';
 export * from './reproduce/index.js';
+export * from './scale/index.js';

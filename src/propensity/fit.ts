@@ -26,7 +26,64 @@ export interface PropensityOptions {
   readonly maxIterations?: number;
   /** Convergence tolerance on the relative deviance change (R's `epsilon`; default 1e-8). */
   readonly tolerance?: number;
+  /**
+   * Where the X'WX accumulation runs: by default in this thread; `createParallelAccumulator`
+   * (Node, `counterfact/node`) spreads the row chunks over worker threads. Results are
+   * identical either way: rows are summed in fixed chunks, and chunks in a fixed order.
+   */
+  readonly accumulator?: Accumulator;
 }
+
+/** Rows per chunk of the deterministic X'WX reduction. */
+export const IRLS_CHUNK = 65_536;
+
+/**
+ * Computes, for each chunk of rows [k·IRLS_CHUNK, (k+1)·IRLS_CHUNK), the partial sums
+ * lower-triangle(X'WX) and X'Wz into `partials` (chunk k at offset k·(p·p + p)). The caller sums
+ * the chunks in order, so any implementation that computes each chunk with
+ * {@link accumulateChunk}'s arithmetic gives bit-identical results.
+ */
+export interface Accumulator {
+  /** Allocate a column the accumulator can read (e.g. on a SharedArrayBuffer). */
+  allocate(n: number): Float64Array;
+  /** Fill `partials` for all chunks. */
+  accumulate(X: readonly Float64Array[], w: Float64Array, z: Float64Array, partials: Float64Array): void;
+  /** Release threads or other resources. */
+  close?(): void;
+}
+
+/**
+ * One chunk of the IRLS cross-products: lower triangle of X'WX and X'Wz for rows
+ * [start, end), written to out (length p·p + p). Hot loop, hand-written for speed.
+ */
+export function accumulateChunk(X: readonly Float64Array[], w: Float64Array, z: Float64Array, start: number, end: number, out: Float64Array, outOffset: number): void {
+  const p = X.length;
+  const pp = p * p;
+  for (let k = 0; k < pp + p; k++) out[outOffset + k] = 0;
+  const row = new Float64Array(p);
+  for (let i = start; i < end; i++) {
+    const wi = w[i]!;
+    const zi = z[i]!;
+    for (let a = 0; a < p; a++) row[a] = X[a]![i]!;
+    for (let a = 0; a < p; a++) {
+      const wa = wi * row[a]!;
+      out[outOffset + pp + a] += wa * zi;
+      const base = outOffset + a * p;
+      for (let b = 0; b <= a; b++) out[base + b] += wa * row[b]!;
+    }
+  }
+}
+
+/** The default accumulator: every chunk in this thread. */
+export const serialAccumulator: Accumulator = {
+  allocate: (n) => new Float64Array(n),
+  accumulate(X, w, _z, partials) {
+    const p = X.length;
+    const n = w.length;
+    const chunks = Math.ceil(n / IRLS_CHUNK);
+    for (let k = 0; k < chunks; k++) accumulateChunk(X, w, _z, k * IRLS_CHUNK, Math.min(n, (k + 1) * IRLS_CHUNK), partials, k * (p * p + p));
+  },
+};
 
 const DBL_EPS = 2.220446049250313e-16;
 const LOGIT_THRESH = 30;
@@ -108,7 +165,8 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
   const pAll = design.columns.length + 1;
   const means = new Float64Array(pAll);
   const scales = new Float64Array(pAll).fill(1);
-  const cols: Float64Array[] = [new Float64Array(n).fill(1)];
+  const acc = options.accumulator ?? serialAccumulator;
+  const cols: Float64Array[] = [acc.allocate(n).fill(1)];
   for (let j = 0; j < design.columns.length; j++) {
     const v = design.columns[j]!;
     let m = 0;
@@ -117,7 +175,7 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
     let ss = 0;
     for (let i = 0; i < n; i++) ss += (v[i]! - m) ** 2;
     const sd = Math.sqrt(ss / Math.max(1, n - 1)) || 1;
-    const z = new Float64Array(n);
+    const z = acc.allocate(n);
     for (let i = 0; i < n; i++) z[i] = (v[i]! - m) / sd;
     means[j + 1] = m;
     scales[j + 1] = sd;
@@ -149,23 +207,29 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
   let dev = devOld;
   const xtwx = new Float64Array(p * p);
   const xtwz = new Float64Array(p);
-  const row = new Float64Array(p);
   let lastXtwx = new Float64Array(p * p);
+  const wv = acc.allocate(n);
+  const zv = acc.allocate(n);
+  const chunks = Math.ceil(n / IRLS_CHUNK);
+  const stride = p * p + p;
+  const partials = new Float64Array(chunks * stride);
+  try {
   for (iter = 1; iter <= maxIt; iter++) {
-    xtwx.fill(0);
-    xtwz.fill(0);
-    // Hot loop, hand-written: one pass over the rows accumulating X'WX and X'Wz.
+    // Working weights and responses (glm.fit), then the chunked cross-products.
     for (let i = 0; i < n; i++) {
       const me = fns.muEta(eta[i]!);
       const varmu = mu[i]! * (1 - mu[i]!);
-      const z = eta[i]! + (y[i]! - mu[i]!) / me;
-      const w = (me * me) / varmu;
-      for (let a = 0; a < p; a++) row[a] = X[a]![i]!;
+      zv[i] = eta[i]! + (y[i]! - mu[i]!) / me;
+      wv[i] = (me * me) / varmu;
+    }
+    acc.accumulate(X, wv, zv, partials);
+    xtwx.fill(0);
+    xtwz.fill(0);
+    for (let k = 0; k < chunks; k++) {
+      const off = k * stride;
       for (let a = 0; a < p; a++) {
-        const wa = w * row[a]!;
-        xtwz[a] += wa * z;
-        const base = a * p;
-        for (let b = 0; b <= a; b++) xtwx[base + b] += wa * row[b]!;
+        xtwz[a] += partials[off + p * p + a]!;
+        for (let b = 0; b <= a; b++) xtwx[a * p + b] += partials[off + a * p + b]!;
       }
     }
     for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) xtwx[b * p + a] = xtwx[a * p + b]!;
@@ -196,6 +260,9 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
       break;
     }
     devOld = dev;
+  }
+  } finally {
+    if (options.accumulator === undefined) serialAccumulator.close?.();
   }
   if (iter > maxIt) iter = maxIt;
 
