@@ -13,6 +13,16 @@ export default defineConfig([
     external: [/^[^./]/],
   },
   {
+    // counterfact/node: file I/O and worker threads.
+    entry: { node: 'src/node.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'node20',
+    platform: 'node',
+    external: [/^[^./]/],
+  },
+  {
     // The CLI: Node only.
     entry: { 'cli/main': 'src/cli/main.ts' },
     format: ['esm'],

@@ -1,0 +1,7 @@
+/**
+ * counterfact/node: the Node-only parts — reading and writing files, and the worker-thread
+ * accumulator for the propensity fit. Everything else is in the main entry.
+ */
+export * from './io/readTable.js';
+export * from './io/write.js';
+export * from './io/parallel.js';
