@@ -4,7 +4,8 @@
  * with R MatchIt on the same file in the same run when R and MatchIt are installed.
  *
  *   tsx bench/pipeline.ts [--rows 220000,1100000] [--covariates 20] [--treated-share 0.1]
- *                         [--seed 1] [--no-r] [--out bench/results.json]
+ *                         [--seed 1] [--no-r] [--workers N] [--out bench/results.json]
+ * The propensity fit uses N worker threads (default: all cores; 1 = this thread only).
  *
  * Each size runs in its own child process so the peak RSS printed is that run's alone.
  * Prints a table (rows, stage, seconds, rows/s, peak RSS, ratio to MatchIt) and writes JSON.
@@ -21,6 +22,8 @@ import { assessBalance } from '../src/balance/index.js';
 import { generateRegister } from '../src/synth/index.js';
 import { readTableFile } from '../src/io/readTable.js';
 import { writeTableFile } from '../src/io/write.js';
+import { createParallelAccumulator } from '../src/io/parallel.js';
+import { availableParallelism } from 'node:os';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     'no-r': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results.json' },
     child: { type: 'string' },
+    workers: { type: 'string', default: String(availableParallelism()) },
     covs: { type: 'string' },
   },
 });
@@ -47,7 +51,10 @@ async function child(file: string, covariates: string[]): Promise<void> {
   const { table } = await readTableFile(file);
   times.push({ stage: 'read', seconds: t() - t0 });
   t0 = t();
-  const fit = fitPropensity(table, { treatment: 'treat', covariates });
+  const workers = Number(values.workers);
+  const accumulator = workers > 1 ? createParallelAccumulator({ workers }) : undefined;
+  const fit = fitPropensity(table, { treatment: 'treat', covariates, accumulator });
+  accumulator?.close();
   times.push({ stage: 'fit', seconds: t() - t0 });
   t0 = t();
   const match = matchNearest(fit);
@@ -115,7 +122,7 @@ async function parent(): Promise<void> {
     const genSeconds = (performance.now() - g0) / 1000;
     if (!existsSync(file)) await writeTableFile(reg.table, file);
     const covariates = reg.table.names.filter((c) => !['id', 'treat', 'outcome'].includes(c));
-    const res = spawnSync(process.execPath, ['--import', 'tsx', 'bench/pipeline.ts', '--child', file, '--covs', covariates.join(',')], {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', 'bench/pipeline.ts', '--child', file, '--covs', covariates.join(','), '--workers', values.workers!], {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
       env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=16384' },
@@ -133,6 +140,7 @@ async function parent(): Promise<void> {
     if (r) lines.push(`${pad(String(n), 10)} ${pad('R MatchIt', 10)} ${pad(r.total.toFixed(3), 9)} ${pad(Math.round(n / r.total).toLocaleString('en'), 12)} ${pad(r.peakRssMb.toFixed(0), 9)} ${pad('', 8)}`);
     results.push({
       rows: n,
+      workers: Number(values.workers),
       covariates: P,
       treatedShare: share,
       seed,
