@@ -21,3 +21,4 @@ export * from './report/index.js';
 export * from './synth/index.js';
 export * from './reproduce/index.js';
 export * from './scale/index.js';
+export * from './validity/index.js';

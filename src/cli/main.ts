@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }>
   run: { run: async () => (await import('./run.js')).runCommand, summary: 'run the evaluation a study file describes; write the report' },
   init: { run: async () => (await import('./run.js')).initCommand, summary: 'write an example study file and data to start from' },
   synth: { run: async () => (await import('./synth.js')).synthCommand, summary: 'write a synthetic job-centre register with a known true effect' },
+  validate: { run: async () => (await import('./validate.js')).validateCommand, summary: 'Monte Carlo bias, RMSE and CI coverage of the estimators (slow)' },
   reproduce: { run: async () => (await import('./reproduce.js')).reproduceCommand, summary: 'rerun the published studies on the bundled synthetic fixtures' },
 };
 
