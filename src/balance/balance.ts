@@ -158,47 +158,56 @@ function binaryEcdf(s: { meanT: number; meanC: number }): { mean: number; max: n
  */
 function ecdfStats(v: Float64Array, t: Uint8Array, ws: readonly Float64Array[]): { mean: number; max: number }[] {
   const n = v.length;
-  // Distinct values by a native numeric sort, then each unit's rank by binary search: avoids a
-  // comparator sort of indices (this is the hot loop of the balance table at register scale).
-  const sorted = Float64Array.from(v).sort();
-  let m = 0;
-  for (let k = 0; k < n; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[m++] = sorted[k]!;
-  const distinct = sorted.subarray(0, m);
-  const rank = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const x = v[i]!;
-    let lo = 0;
-    let hi = m - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (distinct[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    rank[i] = lo;
-  }
-  return ws.map((w) => {
-    const bT = new Float64Array(m);
-    const bC = new Float64Array(m);
-    let swT = 0, swC = 0;
+  // Evaluation points: the distinct values of all units (native numeric sort, no comparator).
+  const all = Float64Array.from(v).sort();
+  // Per weight vector and group: values (and weights) of units with positive weight, sorted.
+  // Equal weights use a native sort; unequal weights sort indices (only units with weight > 0,
+  // e.g. the matched sample). This is the hot loop of the balance table at register scale.
+  const sortedGroup = (w: Float64Array, group: number) => {
+    let count = 0;
+    let first = NaN;
+    let equal = true;
     for (let i = 0; i < n; i++) {
-      const wi = w[i]!;
-      if (wi > 0) {
-        if (t[i]) {
-          swT += wi;
-          bT[rank[i]!] += wi;
-        } else {
-          swC += wi;
-          bC[rank[i]!] += wi;
-        }
+      if (t[i] === group && w[i]! > 0) {
+        if (count === 0) first = w[i]!;
+        else if (w[i] !== first) equal = false;
+        count++;
       }
     }
-    let fT = 0, fC = 0, sum = 0, max = 0;
-    for (let r = 0; r < m; r++) {
-      fT += bT[r]! / swT;
-      fC += bC[r]! / swC;
+    const vals = new Float64Array(count);
+    const wts = new Float64Array(count);
+    if (equal) {
+      let k = 0;
+      for (let i = 0; i < n; i++) if (t[i] === group && w[i]! > 0) vals[k++] = v[i]!;
+      vals.sort();
+      wts.fill(first);
+    } else {
+      const idx = new Uint32Array(count);
+      let k = 0;
+      for (let i = 0; i < n; i++) if (t[i] === group && w[i]! > 0) idx[k++] = i;
+      idx.sort((a, b) => v[a]! - v[b]!);
+      for (let j = 0; j < count; j++) {
+        vals[j] = v[idx[j]!]!;
+        wts[j] = w[idx[j]!]!;
+      }
+    }
+    let total = 0;
+    for (let j = 0; j < count; j++) total += wts[j]!;
+    return { vals, wts, total };
+  };
+  return ws.map((w) => {
+    const T = sortedGroup(w, 1);
+    const C = sortedGroup(w, 0);
+    let pt = 0, pc = 0, fT = 0, fC = 0, sum = 0, max = 0, m = 0;
+    for (let k = 0; k < n; k++) {
+      const x = all[k]!;
+      if (k > 0 && x === all[k - 1]) continue;
+      while (pt < T.vals.length && T.vals[pt]! <= x) fT += T.wts[pt++]! / T.total;
+      while (pc < C.vals.length && C.vals[pc]! <= x) fC += C.wts[pc++]! / C.total;
       const diff = Math.abs(fT - fC);
       sum += diff;
       if (diff > max) max = diff;
+      m++;
     }
     return { mean: m > 0 ? sum / m : 0, max };
   });
