@@ -8,6 +8,8 @@ import { estimateATT } from '../effects/index.js';
 import { dateColumnToDays } from '../data/dates.js';
 import { estimateATTCurve, prepareSpells, type EffectCurve } from '../outcomes/index.js';
 import { CounterfactError } from '../problems.js';
+import { eValueForATT, rosenbaumFromMatch } from '../sensitivity/index.js';
+import { getNumeric as getNumericOutcome } from '../data/table.js';
 import { columnLabels, getColumn, type Table } from '../data/table.js';
 import { readTableFile } from '../io/readTable.js';
 import { list, num, oneOf, parseFlags, required } from './args.js';
@@ -53,6 +55,10 @@ Outcomes over time (employment from contract spells):
   --horizons 6,12,18,24  months after the reference date; JSON gets "curve"
   --spell-id COL --spell-start COL --spell-end COL   spell columns [--id value, start, end]
   (with --spells, --outcome is optional: the headline is the last horizon)
+
+Sensitivity to unobserved confounding:
+  --sensitivity rosenbaum,evalue   Rosenbaum bounds (binary outcome, 1:1 pairs) and the
+                                   E-value of the ATT; JSON gets "sensitivity"
   --json                 print one JSON object instead of the summary
 `;
 
@@ -89,6 +95,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     'spell-id': { type: 'string' },
     'spell-start': { type: 'string' },
     'spell-end': { type: 'string' },
+    sensitivity: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -170,8 +177,22 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     settings: { ...design.settings, outcome: effect.outcome },
   };
   if (typeof flags.pairs === 'string') writePairs(flags.pairs, table, result, spec.id);
+  let sensitivity: Record<string, unknown> | null = null;
+  const wanted = list(flags, 'sensitivity');
+  if (wanted.length) {
+    const bad = wanted.filter((w) => w !== 'rosenbaum' && w !== 'evalue');
+    if (bad.length) throw new CounterfactError({ code: 'bad_argument', column: '--sensitivity', message: `--sensitivity takes rosenbaum and/or evalue, received ${bad.join(', ')}` });
+    sensitivity = {};
+    if (wanted.includes('rosenbaum')) {
+      if (!spec.outcome) throw new CounterfactError({ code: 'bad_argument', column: '--sensitivity', message: 'Rosenbaum bounds need a binary --outcome column' });
+      const r = rosenbaumFromMatch(design.match, getNumericOutcome(table, spec.outcome));
+      sensitivity.rosenbaum = { discordantTreated: r.discordantTreated, discordantControl: r.discordantControl, gammaCritical: r.gammaCritical, rows: r.rows };
+    }
+    if (wanted.includes('evalue')) sensitivity.evalue = eValueForATT(effect);
+  }
   if (flags.json) {
     const json = estimateJson(result, dataPath);
+    if (sensitivity) json.sensitivity = sensitivity;
     if (curve) {
       json.curve = curve.points.map((p) => ({ horizon: p.horizon, estimate: p.estimate, se: p.se, ciLower: p.ciLower, ciUpper: p.ciUpper, meanTreated: p.meanTreated, meanControl: p.meanControl }));
       json.spells = spellInfo;
@@ -179,6 +200,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     io.out(JSON.stringify(json, null, 2) + '\n');
   } else {
     io.out(estimateSummary(result));
+    if (sensitivity) io.out('\nsensitivity: ' + JSON.stringify(sensitivity) + '\n');
     if (curve) {
       io.out('\n' + formatTable(['months', 'ATT', 'SE', 'CI low', 'CI high', 'treated', 'controls'], curve.points.map((p) => [String(p.horizon), fmt(p.estimate), fmt(p.se), fmt(p.ciLower), fmt(p.ciUpper), fmt(p.meanTreated), fmt(p.meanControl)])) + '\n');
     }

@@ -131,3 +131,23 @@ describe('counterfact estimate: bad input exits 2 with a message naming the colu
     expect(j.warnings.join(' ')).toMatch(/control/);
   });
 });
+
+describe('counterfact estimate --sensitivity', () => {
+  it('prints Rosenbaum bounds and the E-value for a binary outcome with 1:1 pairs', async () => {
+    const { trainingCohort } = await import('../../src/synth/index.js');
+    const { writeTableFile } = await import('../../src/io/write.js');
+    const { withColumn } = await import('../../src/data/table.js');
+    const c = trainingCohort(2016, { scale: 0.05 });
+    const emp = Array.from((c.people.columns.months_employed_18 as { values: Float64Array }).values, (v) => (v > 6 ? 1 : 0));
+    const p = join(tmp, 'sens.csv');
+    await writeTableFile(withColumn(c.people, 'y', emp), p);
+    const r = await run(['estimate', '--data', p, '--treatment', 'treat', '--outcome', 'y', '--covariates', 'age,education,female', '--json', '--sensitivity', 'rosenbaum,evalue']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.sensitivity.rosenbaum.rows[0].gamma).toBe(1);
+    expect(j.sensitivity.evalue.eValue).toBeGreaterThanOrEqual(1);
+    const bad = await run(['estimate', '--data', p, '--treatment', 'treat', '--outcome', 'y', '--covariates', 'age', '--sensitivity', 'gamma']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--sensitivity takes rosenbaum and\/or evalue/);
+  });
+});

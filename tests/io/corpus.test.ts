@@ -84,7 +84,7 @@ describe('formats read correctly', () => {
   it('semicolons with decimal commas (Italian exports), detected', () => expectGood(good.replace(/,/g, ';').replace(/(\d)\.(\d)/g, '$1,$2')));
   it('quoted fields with newlines and escaped quotes', () => {
     const { table } = parseCsv('id,note\n1,"a ""quoted""\nline"\n2,plain\n');
-    const c = table.columns.note as { codes: Int32Array; levels: string[] };
+    const c = table.columns.note as { codes: Int32Array; levels: readonly string[] };
     expect(c.levels[c.codes[0]!]).toBe('a "quoted"\nline');
   });
   it('thousands separators with an explicit option', () => {
