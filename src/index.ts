@@ -22,3 +22,4 @@ export * from './synth/index.js';
 export * from './reproduce/index.js';
 export * from './scale/index.js';
 export * from './validity/index.js';
+export * from './weighting/index.js';
