@@ -1,3 +1,4 @@
 export * from './nearest.js';
 export * from './result.js';
 export * from './geographic.js';
+export * from './kernel.js';
