@@ -1,1 +1,2 @@
 export * from './rosenbaum.js';
+export * from './confounder.js';
