@@ -19,6 +19,7 @@
 import { createRng, type Rng } from '../random.js';
 import type { Column, Table } from '../data/table.js';
 import { badArgument } from '../problems.js';
+import { bisect, logistic } from './common.js';
 
 export interface RegisterOptions {
   readonly rows: number;
@@ -56,7 +57,6 @@ const PROVINCE_SHARES = [0.095, 0.048, 0.039, 0.135, 0.085, 0.505, 0.036, 0.057]
 const EDUCATION = ['lower_secondary', 'none', 'tertiary', 'upper_secondary'] as const; // sorted levels
 const BASE = ['age', 'female', 'foreign', 'education', 'province', 'months_unemployed', 'inoccupato', 'prior_training', 'months_employed_18'];
 
-const logistic = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
  * Generate a synthetic register. Deterministic for a seed.
@@ -184,20 +184,6 @@ export function generateRegister(options: RegisterOptions): Register {
   };
 }
 
-function bisect(f: (x: number) => number, lo: number, hi: number): number {
-  let flo = f(lo);
-  for (let it = 0; it < 100; it++) {
-    const mid = (lo + hi) / 2;
-    const fm = f(mid);
-    if (fm === 0) return mid;
-    if (Math.sign(fm) === Math.sign(flo)) {
-      lo = mid;
-      flo = fm;
-    } else hi = mid;
-    if (hi - lo < 1e-12) break;
-  }
-  return (lo + hi) / 2;
-}
 
 const CONTRACT_TYPES = ['apprenticeship', 'fixed_term', 'open_ended', 'temp_agency'];
 const SECTORS = ['construction', 'manufacturing', 'retail', 'services', 'tourism'];

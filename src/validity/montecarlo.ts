@@ -9,6 +9,7 @@ import { matchNearest } from '../matching/index.js';
 import { fitPropensity } from '../propensity/index.js';
 import { createRng, type Rng } from '../random.js';
 import { normalQuantile } from '../stats/distributions.js';
+import { logistic } from '../synth/common.js';
 
 export interface Design {
   readonly name: string;
@@ -20,7 +21,6 @@ export interface Design {
   readonly truthSamples?: number;
 }
 
-const logistic = (x: number) => 1 / (1 + Math.exp(-x));
 
 function covariates(rng: Rng, n: number) {
   const x1 = new Float64Array(n), x2 = new Float64Array(n), x3 = new Float64Array(n);
