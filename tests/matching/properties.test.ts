@@ -188,3 +188,43 @@ describe('matchNearest errors', () => {
     expect(m.warnings.join(' ')).toMatch(/controls exhausted/);
   });
 });
+
+describe('ratio k without replacement (MatchIt passes) against a brute force', () => {
+  it('every treated unit gets its first match before any gets its second', () => {
+    fc.assert(
+      fc.property(input, fc.integer({ min: 2, max: 3 }), (data, k) => {
+        const { scores: d, treatment: t } = data;
+        const n = d.length;
+        const tr = Array.from({ length: n }, (_, i) => i).filter((i) => t[i]).sort((a, b) => d[b]! - d[a]! || a - b);
+        const used = new Uint8Array(n);
+        const expected = new Map<number, number[]>();
+        const failed = new Set<number>();
+        for (let pass = 0; pass < k; pass++) {
+          for (const i of tr) {
+            if (failed.has(i)) continue;
+            let best = -1, bd = Infinity, bkey = 0;
+            for (let j = 0; j < n; j++) {
+              if (t[j] || used[j]) continue;
+              const dist = Math.abs(d[i]! - d[j]!);
+              const left = d[j]! < d[i]! || (d[j] === d[i] && j < i);
+              const keyRank = (left ? 0 : 1e12) + (left ? -(d[j]! * 1e6 + j) : d[j]! * 1e6 + j);
+              if (dist < bd || (dist === bd && keyRank < bkey)) [bd, best, bkey] = [dist, j, keyRank];
+            }
+            if (best < 0) {
+              if (!expected.has(i)) failed.add(i);
+              continue;
+            }
+            used[best] = 1;
+            expected.set(i, [...(expected.get(i) ?? []), best]);
+          }
+        }
+        const m = matchNearest({ scores: d, treatment: t }, { ratio: k });
+        const got = new Map<number, number[]>();
+        for (let q = 0; q < m.pairs.treated.length; q++) got.set(m.pairs.treated[q]!, [...(got.get(m.pairs.treated[q]!) ?? []), m.pairs.control[q]!]);
+        expect(got).toEqual(expected);
+        for (const [i, cs] of got) for (let q = 0; q < m.pairs.treated.length; q++) if (m.pairs.treated[q] === i) expect(m.pairs.weight[q]).toBeCloseTo(1 / cs.length, 12);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -85,3 +85,15 @@ describe('survivalDifference on a matched sample', () => {
     expect(a.points[1]!.se).toBeGreaterThan(0);
   });
 });
+
+describe('survivalFromDates', async () => {
+  const { survivalFromDates } = await import('../../src/outcomes/index.js');
+  const { parseDate } = await import('../../src/data/dates.js');
+  it('closed firms are events, open or later-closed firms are censored at the censoring date', () => {
+    const r = survivalFromDates([parseDate('2010-01-01'), parseDate('2011-01-01'), parseDate('2012-01-01')], [parseDate('2012-01-01'), NaN, parseDate('2020-01-01')], parseDate('2018-12-31'));
+    expect(Array.from(r.event)).toEqual([1, 0, 0]);
+    expect(r.time[0]).toBeCloseTo(730 / 30.4375, 10);
+    expect(r.time[2]).toBeCloseTo((parseDate('2018-12-31') - parseDate('2012-01-01')) / 30.4375, 10);
+    expect(() => survivalFromDates([parseDate('2012-01-01')], [parseDate('2011-01-01')], parseDate('2018-12-31'))).toThrow(/end before the start \(row 1\)/);
+  });
+});
