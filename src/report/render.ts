@@ -159,6 +159,12 @@ ${r.warnings.length ? `<div class="warnings"><h3>Warnings</h3><ul>${r.warnings.m
       ...(o.survival?.points ?? []).map((p) => [`  survival difference at ${p.time}`, fmt(p.difference, 4), fmt(p.se, 4), fmt(p.ciLower, 4), fmt(p.ciUpper, 4), '—', fmt(p.survivalTreated, 4), fmt(p.survivalControl, 4), '—', '', '', '']),
     ]),
   )}</section>`);
+  if (r.arms.length) {
+    parts.push(`<section id="arms"><h2>Effects by treatment arm</h2><p>${escapeHtml(`Each arm against the common pool of untreated units (one propensity model and match per arm); outcome: ${r.outcomes[0]!.label}.`)}</p>${table(
+      ['arm', 'treated', 'controls', 'ATT', 'SE', 'CI low', 'CI high', 'balanced'],
+      r.arms.map((a) => (a.suppressed ? [a.arm, `suppressed (< ${r.minCellCount})`, 'suppressed', '—', '—', '—', '—', '—'] : [a.arm, String(a.nTreated), String(a.nControls), fmt(a.estimate, 4), fmt(a.se, 4), fmt(a.ciLower, 4), fmt(a.ciUpper, 4), a.balanced ? 'yes' : 'no'])),
+    )}</section>`);
+  }
   if (r.subgroups.length) {
     parts.push(`<section id="subgroups"><h2>Subgroups</h2>${r.subgroups
       .map((sg) => `<h3>By ${escapeHtml(sg.label)}</h3>${table(

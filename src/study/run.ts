@@ -6,7 +6,8 @@
 import type { EffectEstimate, MatchResult } from '../contracts.js';
 import { costPerExtra } from '../costs/index.js';
 import { dateColumnToDays } from '../data/dates.js';
-import { columnLabels, getColumn, getNumeric, type Table } from '../data/table.js';
+import { columnLabels, getColumn, getNumeric, takeRows, withColumn, type Table } from '../data/table.js';
+import { CounterfactError } from '../problems.js';
 import { estimateATT } from '../effects/index.js';
 import { evaluateDesign, type DesignResult } from '../evaluate.js';
 import { estimateBySubgroup } from '../heterogeneity/index.js';
@@ -66,6 +67,7 @@ export interface StudyResults {
   readonly outcomes: readonly OutcomeResult[];
   readonly subgroups: readonly { by: string; label: string; outcome: string; rows: readonly Record<string, unknown>[] }[];
   readonly costs: null | { unit: string; totalCost: number; costPerTreated: number; extra: Num; extraLower: Num; extraUpper: Num; costPerExtra: Num; lower: Num; upper: Num; note: string };
+  readonly arms: readonly { arm: string; suppressed: boolean; nTreated: Num; nControls: Num; estimate: Num; se: Num; ciLower: Num; ciUpper: Num; balanced: boolean | null }[];
   readonly sensitivity: { rosenbaum: null | { gammaCritical: Num; rows: readonly { gamma: number; pUpper: number }[]; discordantTreated: number; discordantControl: number }; evalue: null | { riskRatio: number; eValue: number; eValueCi: Num } ; notes: string[] };
   readonly settings: Readonly<Record<string, unknown>>;
   readonly warnings: readonly string[];
@@ -138,11 +140,22 @@ export function runStudyWithMatch(
   options: { onProgress?: StudyProgress; inputs?: StudyResults['inputs'] } = {},
 ): { results: StudyResults; match: MatchResult } {
   const progress = options.onProgress ?? (() => undefined);
-  const table = data.persons;
+  let table = data.persons;
+  const ARM_TREATED = '__treated';
+  let armLabels: (string | null)[] | null = null;
+  if (study.arms) {
+    armLabels = columnLabels(getColumn(table, study.arms.column, 'arm'));
+    const control = String(study.arms.control);
+    if (!armLabels.includes(control)) {
+      throw new CounterfactError({ code: 'bad_study', path: ['arms', 'control'], message: `arms.control: "${control}" does not occur in \`${study.arms.column}\`` });
+    }
+    table = withColumn(table, ARM_TREATED, Float64Array.from(armLabels, (l) => (l === null ? NaN : l === control ? 0 : 1)));
+  }
+  const treatmentColumn = study.treatment ?? ARM_TREATED;
   const warnings: string[] = [];
   progress({ stage: 'propensity model and matching', fraction: 0.05 });
   const spec = {
-    treatment: study.treatment,
+    treatment: treatmentColumn,
     treatedValue: study.treatedValue,
     covariates: study.covariates,
     categorical: study.categorical,
@@ -229,6 +242,37 @@ export function runStudyWithMatch(
     });
     subgroups.push({ by, label: typeof sg === 'string' ? sg : sg.label ?? sg.by, outcome: r.outcome, rows: r.rows.map((x) => ({ ...x })) });
   }
+  progress({ stage: 'arms', fraction: 0.7 });
+  const arms: StudyResults['arms'][number][] = [];
+  if (study.arms && armLabels) {
+    const control = String(study.arms.control);
+    const levels = [...new Set(armLabels.filter((l): l is string => l !== null && l !== control))].sort();
+    const first = study.outcomes[0]!;
+    for (const arm of levels) {
+      const idx: number[] = [];
+      armLabels.forEach((l, i) => (l === arm || l === control) && idx.push(i));
+      const sub = takeRows(table, idx);
+      const d = evaluateDesign(sub, spec);
+      let e: { estimate: number; se: number | null; ciLower: number | null; ciUpper: number | null; nTreated: number; nControls: number };
+      if (first.type === 'binary') e = estimateATT(sub, d.match, { outcome: first.column, se: study.se, varMatches: study.varMatches, level: study.level });
+      else if (first.type === 'spells') {
+        const subIds = columnLabels(getColumn(sub, study.id, 'id'));
+        const sp = prepareSpells(data.spells!, { id: first.spellColumns.id ?? study.id, start: first.spellColumns.start, end: first.spellColumns.end }, subIds);
+        const c = estimateATTCurve(sub, d.match, { spells: sp, referenceDays: dateColumnToDays(sub, first.referenceDate, true), horizons: [first.horizons[first.horizons.length - 1]!], se: study.se, varMatches: study.varMatches, level: study.level });
+        e = c.estimates[0]!;
+      } else {
+        const sd = survivalDifference(getNumeric(sub, first.time, 'time'), getNumeric(sub, first.event, 'event'), d.match, { times: [Math.max(...first.times)], level: study.level });
+        const pt = sd.points[0]!;
+        e = { estimate: pt.difference, se: pt.se, ciLower: pt.ciLower, ciUpper: pt.ciUpper, nTreated: sd.nTreated, nControls: sd.nControls };
+      }
+      const suppressed = e.nTreated < study.minCellCount || e.nControls < study.minCellCount;
+      arms.push(
+        suppressed
+          ? { arm, suppressed, nTreated: null, nControls: null, estimate: null, se: null, ciLower: null, ciUpper: null, balanced: null }
+          : { arm, suppressed, nTreated: e.nTreated, nControls: e.nControls, estimate: num(e.estimate), se: num(e.se), ciLower: num(e.ciLower), ciUpper: num(e.ciUpper), balanced: d.balance.summary.balanced },
+      );
+    }
+  }
   progress({ stage: 'costs and sensitivity', fraction: 0.8 });
   let costs: StudyResults['costs'] = null;
   if (study.costs && headline) {
@@ -275,6 +319,7 @@ export function runStudyWithMatch(
     balance: { threshold: design.balance.threshold, balanced: design.balance.summary.balanced, flaggedAfter: design.balance.summary.flaggedAfter, maxAbsSmdAfter: design.balance.summary.maxAbsSmdAfter, rows: design.balance.rows },
     outcomes,
     subgroups,
+    arms,
     costs,
     sensitivity: { rosenbaum, evalue, notes },
     settings: { ...study, data: undefined, matchSettings: match.settings },

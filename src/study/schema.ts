@@ -61,7 +61,10 @@ export const studySchema = z.strictObject({
     decimal: z.enum(['.', ',', 'auto']).default('auto'),
   }),
   id: z.string().min(1),
-  treatment: z.string().min(1),
+  /** 0/1 treatment column; or give `arms` instead. */
+  treatment: z.string().min(1).optional(),
+  /** Several treatment arms in one column, compared with the common pool of `control` units. */
+  arms: z.strictObject({ column: z.string().min(1), control: z.union([z.string(), z.number()]) }).optional(),
   treatedValue: z.union([z.string(), z.number()]).optional(),
   covariates: z.array(z.string().min(1)).min(1),
   categorical: z.array(z.string().min(1)).default([]),
@@ -129,7 +132,8 @@ export function safeParseStudy(doc: unknown): { ok: true; study: Study } | { ok:
     if (s.costs && s.costs.total === undefined && !s.costs.column) {
       problems.push({ code: 'bad_study', path: ['costs'], message: 'costs: give `total` (euro) or `column` (cost per treated unit)' });
     }
-    if (s.covariates.includes(s.treatment)) problems.push({ code: 'bad_study', path: ['covariates'], message: `covariates: the treatment \`${s.treatment}\` cannot also be a covariate` });
+    if (!s.treatment === !s.arms) problems.push({ code: 'bad_study', path: ['treatment'], message: 'give either `treatment` (a 0/1 column) or `arms` ({ column, control }), not both and not neither' });
+    if (s.treatment && s.covariates.includes(s.treatment)) problems.push({ code: 'bad_study', path: ['covariates'], message: `covariates: the treatment \`${s.treatment}\` cannot also be a covariate` });
     if (s.outcomes.some((o) => o.type === 'spells') && !s.data.spells) {
       problems.push({ code: 'bad_study', path: ['data', 'spells'], message: 'data.spells: a spells outcome needs a contract spells file' });
     }

@@ -86,3 +86,29 @@ describe('runStudy and counterfact run on the example study', () => {
     expect(existsSync(join(dir, 'out1', 'matches.csv'))).toBe(false);
   });
 });
+
+describe('studies with several treatment arms', () => {
+  it('reports each arm against the common control pool, plus the overall effect', async () => {
+    const { voucherCohort } = await import('../../src/synth/index.js');
+    const v = voucherCohort({ scale: 0.04 });
+    const study = parseStudy({
+      data: { persons: 'p.csv', spells: 's.csv' },
+      id: 'id',
+      arms: { column: 'pathway', control: 'none' },
+      covariates: ['female', 'age', 'foreign', 'education', 'months_unemployed', 'inoccupato', 'months_employed_18'],
+      matching: { replace: true, ratio: 3 },
+      outcomes: [{ type: 'spells', referenceDate: 'reference_date', horizons: [12, 24] }],
+      minCellCount: 10,
+    });
+    const r = runStudy(study, { persons: v.people, spells: v.spells });
+    expect(r.arms.map((a) => a.arm)).toEqual(['contract', 'internship', 'orientation']);
+    const orient = r.arms.find((a) => a.arm === 'orientation')!;
+    const contract = r.arms.find((a) => a.arm === 'contract')!;
+    expect(orient.suppressed).toBe(false);
+    expect(contract.estimate!).toBeGreaterThan(orient.estimate!);
+    expect(r.outcomes[0]!.effect.nTreated).toBe(r.counts.matchedTreated);
+    const { renderReport } = await import('../../src/report/index.js');
+    expect(await renderReport(r)).toContain('Effects by treatment arm');
+    expect(safeParseStudy({ data: { persons: 'p.csv' }, id: 'id', covariates: ['a'], outcomes: [{ type: 'binary', column: 'y' }] }).ok).toBe(false);
+  });
+});
