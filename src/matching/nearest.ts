@@ -32,6 +32,11 @@ export interface NearestOptions {
    * default 1e-5).
    */
   readonly tieTolerance?: number;
+  /**
+   * With `ties`: the variance the distance is standardised by (default: over all units, n − 1).
+   * Set it when matching a subset that must behave like the whole (e.g. strata run separately).
+   */
+  readonly tieVariance?: number;
   /** Match only within strata of these columns (needs `data`). */
   readonly exact?: readonly string[];
   /** The data, needed for `exact`. */
@@ -164,8 +169,8 @@ export function matchNearest(input: PropensityFit | ScoreInput, options: Nearest
 
   // Matching compares tied distances as squared differences of the standardised distance
   // (its default Weight = 1 scales X by the inverse variance over all units, n − 1 divisor).
-  let tieScale = 1;
-  if (ties) {
+  let tieScale = options.tieVariance ?? 1;
+  if (ties && options.tieVariance === undefined) {
     let m = 0;
     for (let i = 0; i < n; i++) m += d[i]!;
     m /= n;
