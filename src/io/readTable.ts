@@ -86,18 +86,33 @@ async function readArrow(path: string, size: number, options: ReadOptions) {
 }
 
 async function readParquet(path: string, size: number, options: ReadOptions) {
-  const { parquetReadObjects } = await import('hyparquet');
+  const { parquetMetadata, parquetRead, parquetSchema } = await import('hyparquet');
   const buf = readFileSync(path);
   const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-  let rows: Record<string, unknown>[];
+  // Column chunks straight into per-column arrays (no row objects are assembled).
+  let names: string[];
+  let n: number;
+  const cols: Record<string, unknown[]> = {};
   try {
-    rows = (await parquetReadObjects({ file, columns: options.columns ? [...options.columns] : undefined })) as Record<string, unknown>[];
+    const meta = parquetMetadata(file);
+    n = Number(meta.num_rows);
+    names = parquetSchema(meta).children.map((c: { element: { name: string } }) => c.element.name).filter((c: string) => !options.columns || options.columns.includes(c));
+    for (const c of names) cols[c] = new Array(n);
+    await parquetRead({
+      file,
+      metadata: meta,
+      columns: names,
+      onChunk: (chunk: { columnName: string; columnData: ArrayLike<unknown>; rowStart: number; rowEnd: number }) => {
+        const target = cols[chunk.columnName];
+        if (!target) return;
+        for (let k = 0; k < chunk.rowEnd - chunk.rowStart && k < chunk.columnData.length; k++) target[chunk.rowStart + k] = chunk.columnData[k];
+      },
+    });
   } catch (e) {
     throw new CounterfactError({ code: 'bad_file', column: path, message: `${path} is not a readable Parquet file: ${(e as Error).message}` });
   }
-  const names = rows.length ? Object.keys(rows[0]!) : [];
-  const cols: Record<string, ArrayLike<unknown>> = {};
-  for (const name of names) cols[name] = convertValues(rows.map((r) => r[name]));
-  const table = fromColumns(cols);
+  const conv: Record<string, ArrayLike<unknown>> = {};
+  for (const c of names) conv[c] = convertValues(cols[c]!);
+  const table = fromColumns(conv);
   return { table, report: reportFor(table, size, 'parquet') };
 }
