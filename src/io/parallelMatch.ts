@@ -23,6 +23,16 @@ function libraryUrl(): string {
   throw new Error('parallel matching: cannot locate the counterfact module for the workers');
 }
 
+/** Sample variance (n − 1 divisor). */
+function sampleVariance(d: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < d.length; i++) m += d[i]!;
+  m /= d.length;
+  let ss = 0;
+  for (let i = 0; i < d.length; i++) ss += (d[i]! - m) ** 2;
+  return ss / (d.length - 1);
+}
+
 /** tsx's ESM loader API, to run the TypeScript sources in a worker (tests, development). */
 function tsxApi(): string {
   const req = createRequire(import.meta.url);
@@ -63,19 +73,11 @@ export async function matchNearestParallel(input: PropensityFit | ScoreInput, op
   const probe = matchNearest({ scores: input.scores.subarray(0, 0), treatment: input.treatment.subarray(0, 0) } as ScoreInput, { ...options, exact: undefined, data: undefined, caliper: undefined });
   void probe;
   const lp = (input as PropensityFit).kind === 'PropensityFit' ? ((input as PropensityFit).link === 'logit' ? (input as PropensityFit).linearPredictor : null) : (input as ScoreInput).linearPredictor ?? null;
+  const d = (options.distance ?? 'probability') === 'logit' ? (lp ?? input.scores.map((p) => Math.log(p / (1 - p)))) : input.scores;
+  const variance = sampleVariance(d);
+  // The caliper width and Matching's tie scale over all units, as the serial matcher does.
   let width: number | undefined;
-  if (options.caliper !== undefined) {
-    if ((options.caliperScale ?? 'sd') === 'raw') width = options.caliper;
-    else {
-      const d = (options.distance ?? 'probability') === 'logit' ? (lp ?? input.scores.map((p) => Math.log(p / (1 - p)))) : input.scores;
-      let m = 0;
-      for (let i = 0; i < n; i++) m += d[i]!;
-      m /= n;
-      let ss = 0;
-      for (let i = 0; i < n; i++) ss += (d[i]! - m) ** 2;
-      width = options.caliper * Math.sqrt(ss / (n - 1));
-    }
-  }
+  if (options.caliper !== undefined) width = (options.caliperScale ?? 'sd') === 'raw' ? options.caliper : options.caliper * Math.sqrt(variance);
   // Strata.
   const cols = options.exact.map((c) => columnLabels(getColumn(data, c, 'exact-matching')));
   const strata = new Map<string, number[]>();
@@ -95,16 +97,7 @@ export async function matchNearestParallel(input: PropensityFit | ScoreInput, op
     assign[k]!.push(g);
     load[k]! += g.length;
   }
-  let tieVariance: number | undefined;
-  if (options.ties) {
-    const d = (options.distance ?? 'probability') === 'logit' ? (lp ?? input.scores.map((p) => Math.log(p / (1 - p)))) : input.scores;
-    let m = 0;
-    for (let i = 0; i < n; i++) m += d[i]!;
-    m /= n;
-    let ss = 0;
-    for (let i = 0; i < n; i++) ss += (d[i]! - m) ** 2;
-    tieVariance = ss / (n - 1);
-  }
+  const tieVariance = options.ties ? variance : undefined;
   const workerOptions = { ...options, exact: undefined, data: undefined, workers: undefined, caliper: width, caliperScale: 'raw' as const, tieVariance };
   const lib = libraryUrl();
   const results = await Promise.all(
@@ -148,7 +141,6 @@ export async function matchNearestParallel(input: PropensityFit | ScoreInput, op
   if (caliperFails) warnings.add(`${caliperFails} treated unit(s) had no control within the caliper and were left unmatched: the estimand is the ATT of the matched treated`);
   const order = mt.map((_, k) => k).sort((a, b) => mt[a]! - mt[b]! || a - b);
   unmatched.sort((a, b) => a.index - b.index);
-  const d = (options.distance ?? 'probability') === 'logit' ? (lp ?? input.scores.map((p) => Math.log(p / (1 - p)))) : input.scores;
   return buildMatchResult({
     method: 'nearest-exact',
     treatment: input.treatment,
