@@ -8,7 +8,7 @@ import { estimateATT } from '../effects/index.js';
 import { dateColumnToDays } from '../data/dates.js';
 import { estimateATTCurve, prepareSpells, type EffectCurve } from '../outcomes/index.js';
 import { CounterfactError } from '../problems.js';
-import { eValueForATT, rosenbaumFromMatch } from '../sensitivity/index.js';
+import { eValueForATT, rosenbaumFromMatch, simulatedConfounder } from '../sensitivity/index.js';
 import { getNumeric as getNumericOutcome } from '../data/table.js';
 import { columnLabels, getColumn, type Table } from '../data/table.js';
 import { readTableFile } from '../io/readTable.js';
@@ -57,8 +57,11 @@ Outcomes over time (employment from contract spells):
   (with --spells, --outcome is optional: the headline is the last horizon)
 
 Sensitivity to unobserved confounding:
-  --sensitivity rosenbaum,evalue   Rosenbaum bounds (binary outcome, 1:1 pairs) and the
-                                   E-value of the ATT; JSON gets "sensitivity"
+  --sensitivity rosenbaum,evalue,confounder
+                         Rosenbaum bounds (binary outcome, 1:1 pairs), the E-value of the ATT,
+                         and the Ichino–Mealli–Nannicini simulated confounder (binary outcome)
+                         with --confounder-mimic COL or --confounder-p p11,p10,p01,p00
+                         [--confounder-reps 100; seed from --seed]; JSON gets "sensitivity"
   --json                 print one JSON object instead of the summary
 `;
 
@@ -96,6 +99,9 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     'spell-start': { type: 'string' },
     'spell-end': { type: 'string' },
     sensitivity: { type: 'string' },
+    'confounder-mimic': { type: 'string' },
+    'confounder-p': { type: 'string' },
+    'confounder-reps': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -180,9 +186,19 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   let sensitivity: Record<string, unknown> | null = null;
   const wanted = list(flags, 'sensitivity');
   if (wanted.length) {
-    const bad = wanted.filter((w) => w !== 'rosenbaum' && w !== 'evalue');
-    if (bad.length) throw new CounterfactError({ code: 'bad_argument', column: '--sensitivity', message: `--sensitivity takes rosenbaum and/or evalue, received ${bad.join(', ')}` });
-    sensitivity = {};
+    const bad = wanted.filter((w) => w !== 'rosenbaum' && w !== 'evalue' && w !== 'confounder');
+    if (bad.length) throw new CounterfactError({ code: 'bad_argument', column: '--sensitivity', message: `--sensitivity takes rosenbaum, evalue and/or confounder, received ${bad.join(', ')}` });
+    if (wanted.includes('confounder')) {
+      if (!spec.outcome) throw new CounterfactError({ code: 'bad_argument', column: '--sensitivity', message: 'the simulated confounder needs a binary --outcome column' });
+      const ps = list(flags, 'confounder-p').map(Number);
+      const mimic = typeof flags['confounder-mimic'] === 'string' ? flags['confounder-mimic'] : null;
+      if (!mimic && (ps.length !== 4 || ps.some((p) => !(p >= 0 && p <= 1)))) {
+        throw new CounterfactError({ code: 'bad_argument', column: '--confounder-p', message: 'give --confounder-mimic COL, or --confounder-p with four probabilities p11,p10,p01,p00 (P(U=1 | T, Y))' });
+      }
+      const r = simulatedConfounder(table, spec, mimic ? { mimic } : { probabilities: { p11: ps[0]!, p10: ps[1]!, p01: ps[2]!, p00: ps[3]! } }, { reps: num(flags, 'confounder-reps', { integer: true, min: 2 }) ?? 100, seed: spec.matching?.seed ?? 1 });
+      sensitivity = { confounder: r };
+    }
+    sensitivity ??= {};
     if (wanted.includes('rosenbaum')) {
       if (!spec.outcome) throw new CounterfactError({ code: 'bad_argument', column: '--sensitivity', message: 'Rosenbaum bounds need a binary --outcome column' });
       const r = rosenbaumFromMatch(design.match, getNumericOutcome(table, spec.outcome));

@@ -191,9 +191,9 @@ ${r.warnings.length ? `<div class="warnings"><h3>Warnings</h3><ul>${r.warnings.m
       ],
     )}<p>${escapeHtml(k.note)}</p></section>`);
   }
-  if (r.sensitivity.rosenbaum || r.sensitivity.evalue || r.sensitivity.notes.length) {
+  if (r.sensitivity.rosenbaum || r.sensitivity.evalue || r.sensitivity.confounder || r.sensitivity.notes.length) {
     const s = r.sensitivity;
-    parts.push(`<section id="sensitivity"><h2>Sensitivity to unobserved confounding</h2>${s.rosenbaum ? `<p>${escapeHtml(`Rosenbaum bounds (binary outcome, ${s.rosenbaum.discordantTreated} + ${s.rosenbaum.discordantControl} discordant pairs): significance at 5% is lost at Γ = ${s.rosenbaum.gammaCritical ?? '> grid'}.`)}</p>` : ''}${s.evalue ? `<p>${escapeHtml(`E-value: ${s.evalue.eValue.toFixed(2)} (for the CI limit: ${s.evalue.eValueCi === null ? '—' : s.evalue.eValueCi.toFixed(2)}); risk ratio ${s.evalue.riskRatio.toFixed(3)}.`)}</p>` : ''}${s.notes.map((n) => `<p>${escapeHtml(n)}</p>`).join('')}</section>`);
+    parts.push(`<section id="sensitivity"><h2>Sensitivity to unobserved confounding</h2>${s.rosenbaum ? `<p>${escapeHtml(`Rosenbaum bounds (binary outcome, ${s.rosenbaum.discordantTreated} + ${s.rosenbaum.discordantControl} discordant pairs): significance at 5% is lost at Γ = ${s.rosenbaum.gammaCritical ?? '> grid'}.`)}</p>` : ''}${s.confounder ? `<p>${escapeHtml(`Simulated confounder (Ichino–Mealli–Nannicini, ${s.confounder.reps} draws, seed ${s.confounder.seed}): ATT ${s.confounder.att.toFixed(4)} (SE ${s.confounder.se.toFixed(4)}) against ${s.confounder.baseline.toFixed(4)} without it; outcome odds ratio Γ = ${s.confounder.outcomeOddsRatio.toFixed(2)}, selection odds ratio Λ = ${s.confounder.selectionOddsRatio.toFixed(2)}.`)}</p>` : ''}${s.evalue ? `<p>${escapeHtml(`E-value: ${s.evalue.eValue.toFixed(2)} (for the CI limit: ${s.evalue.eValueCi === null ? '—' : s.evalue.eValueCi.toFixed(2)}); risk ratio ${s.evalue.riskRatio.toFixed(3)}.`)}</p>` : ''}${s.notes.map((n) => `<p>${escapeHtml(n)}</p>`).join('')}</section>`);
   }
   parts.push(`<section id="balance"><h2>Balance</h2>${table(
     ['covariate', 'type', 'mean T before', 'mean C before', 'SMD before', 'mean T after', 'mean C after', 'SMD after', 'var. ratio after', 'eCDF max after', ''],

@@ -13,7 +13,7 @@ import { evaluateDesign, type DesignResult } from '../evaluate.js';
 import { estimateBySubgroup } from '../heterogeneity/index.js';
 import { estimateATTCurve, prepareSpells, survivalAt, survivalDifference, type Spells, type SurvivalCurve } from '../outcomes/index.js';
 import { createRng } from '../random.js';
-import { eValueForATT, rosenbaumFromMatch } from '../sensitivity/index.js';
+import { eValueForATT, rosenbaumFromMatch, simulatedConfounder } from '../sensitivity/index.js';
 import type { Study } from './schema.js';
 
 export const LIBRARY_VERSION = '0.1.0';
@@ -68,7 +68,7 @@ export interface StudyResults {
   readonly subgroups: readonly { by: string; label: string; outcome: string; rows: readonly Record<string, unknown>[] }[];
   readonly costs: null | { unit: string; totalCost: number; costPerTreated: number; extra: Num; extraLower: Num; extraUpper: Num; costPerExtra: Num; lower: Num; upper: Num; note: string };
   readonly arms: readonly { arm: string; suppressed: boolean; nTreated: Num; nControls: Num; estimate: Num; se: Num; ciLower: Num; ciUpper: Num; balanced: boolean | null }[];
-  readonly sensitivity: { rosenbaum: null | { gammaCritical: Num; rows: readonly { gamma: number; pUpper: number }[]; discordantTreated: number; discordantControl: number }; evalue: null | { riskRatio: number; eValue: number; eValueCi: Num } ; notes: string[] };
+  readonly sensitivity: { rosenbaum: null | { gammaCritical: Num; rows: readonly { gamma: number; pUpper: number }[]; discordantTreated: number; discordantControl: number }; evalue: null | { riskRatio: number; eValue: number; eValueCi: Num }; confounder: null | { att: number; se: number; baseline: number; outcomeOddsRatio: number; selectionOddsRatio: number; reps: number; seed: number; probabilities: Record<string, number> }; notes: string[] };
   readonly settings: Readonly<Record<string, unknown>>;
   readonly warnings: readonly string[];
 }
@@ -294,6 +294,15 @@ export function runStudyWithMatch(
       rosenbaum = { gammaCritical: r.gammaCritical, rows: r.rows.map((x) => ({ gamma: x.gamma, pUpper: x.pUpper })), discordantTreated: r.discordantTreated, discordantControl: r.discordantControl };
     } else notes.push('Rosenbaum bounds need a binary outcome column and 1:1 matching without ties: not computed');
   }
+  let confounder: StudyResults['sensitivity']['confounder'] = null;
+  const conf = study.sensitivity.confounder;
+  if (conf) {
+    const first = study.outcomes[0]!;
+    if (first.type === 'binary') {
+      const r = simulatedConfounder(table, { ...spec, outcome: first.column }, 'mimic' in conf ? { mimic: conf.mimic } : { probabilities: conf }, { reps: conf.reps, seed: study.seed });
+      confounder = { att: r.att, se: r.se, baseline: r.baseline, outcomeOddsRatio: r.outcomeOddsRatio, selectionOddsRatio: r.selectionOddsRatio, reps: r.reps, seed: r.seed, probabilities: { ...r.probabilities } };
+    } else notes.push('The simulated-confounder analysis needs a binary outcome column as the first outcome: not computed');
+  }
   if (study.sensitivity.evalue && headline) {
     const e = eValueForATT(headline.effect);
     evalue = { riskRatio: e.riskRatio, eValue: e.eValue, eValueCi: e.eValueCi };
@@ -321,7 +330,7 @@ export function runStudyWithMatch(
     subgroups,
     arms,
     costs,
-    sensitivity: { rosenbaum, evalue, notes },
+    sensitivity: { rosenbaum, evalue, confounder, notes },
     settings: { ...study, data: undefined, matchSettings: match.settings },
     warnings,
   };

@@ -84,7 +84,19 @@ export const studySchema = z.strictObject({
       unit: z.string().default('job'),
     })
     .optional(),
-  sensitivity: z.strictObject({ rosenbaum: z.boolean().default(false), evalue: z.boolean().default(false) }).default({ rosenbaum: false, evalue: false }),
+  sensitivity: z
+    .strictObject({
+      rosenbaum: z.boolean().default(false),
+      evalue: z.boolean().default(false),
+      /** Ichino–Mealli–Nannicini simulated confounder: P(U = 1 | T, Y) or a binary covariate to mimic. */
+      confounder: z
+        .union([
+          z.strictObject({ p11: z.number().min(0).max(1), p10: z.number().min(0).max(1), p01: z.number().min(0).max(1), p00: z.number().min(0).max(1), reps: z.number().int().min(2).default(100) }),
+          z.strictObject({ mimic: z.string().min(1), reps: z.number().int().min(2).default(100) }),
+        ])
+        .optional(),
+    })
+    .default({ rosenbaum: false, evalue: false }),
   seed: z.number().int().min(0).default(1),
   /** Cells (subgroups, histogram bins) with fewer units are suppressed in every output. */
   minCellCount: z.number().int().min(1).default(10),

@@ -148,6 +148,12 @@ describe('counterfact estimate --sensitivity', () => {
     expect(j.sensitivity.evalue.eValue).toBeGreaterThanOrEqual(1);
     const bad = await run(['estimate', '--data', p, '--treatment', 'treat', '--outcome', 'y', '--covariates', 'age', '--sensitivity', 'gamma']);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--sensitivity takes rosenbaum and\/or evalue/);
+    expect(bad.err).toMatch(/--sensitivity takes rosenbaum, evalue and\/or confounder/);
+    const conf = await run(["estimate", "--data", p, "--treatment", "treat", "--outcome", "y", "--covariates", "age,education,female", "--json", "--sensitivity", "confounder", "--confounder-mimic", "foreign", "--confounder-reps", "5", "--replace"]);
+    expect(conf.code).toBe(0);
+    expect(JSON.parse(conf.out).sensitivity.confounder.reps).toBe(5);
+    const noP = await run(["estimate", "--data", p, "--treatment", "treat", "--outcome", "y", "--covariates", "age", "--sensitivity", "confounder"]);
+    expect(noP.code).toBe(2);
+    expect(noP.err).toMatch(/--confounder-mimic COL, or --confounder-p/);
   });
 });

@@ -112,3 +112,25 @@ describe('studies with several treatment arms', () => {
     expect(safeParseStudy({ data: { persons: 'p.csv' }, id: 'id', covariates: ['a'], outcomes: [{ type: 'binary', column: 'y' }] }).ok).toBe(false);
   });
 });
+
+describe('sensitivity in the study file', () => {
+  it('runs Rosenbaum bounds, the E-value and the simulated confounder for a binary outcome', async () => {
+    const c = trainingCohort(2017, { scale: 0.05 });
+    const { withColumn } = await import('../../src/data/table.js');
+    const y = Array.from((c.people.columns.months_employed_18 as { values: Float64Array }).values, (v) => (v > 6 ? 1 : 0));
+    const study = parseStudy({
+      data: { persons: 'p.csv' },
+      id: 'id',
+      treatment: 'treat',
+      covariates: ['age', 'female', 'education'],
+      outcomes: [{ type: 'binary', column: 'y' }],
+      sensitivity: { rosenbaum: true, evalue: true, confounder: { mimic: 'foreign', reps: 4 } },
+    });
+    const r = runStudy(study, { persons: withColumn(c.people, 'y', y) });
+    expect(r.sensitivity.rosenbaum!.rows[0]!.gamma).toBe(1);
+    expect(r.sensitivity.evalue!.eValue).toBeGreaterThanOrEqual(1);
+    expect(r.sensitivity.confounder!.reps).toBe(4);
+    const { renderReport } = await import('../../src/report/index.js');
+    expect(await renderReport(r)).toContain('Simulated confounder');
+  });
+});
