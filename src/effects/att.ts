@@ -4,7 +4,7 @@
  * regression on the matched sample, or none.
  */
 import type { EffectEstimate, MatchResult } from '../contracts.js';
-import { getNumeric, type Table } from '../data/table.js';
+import { getNumeric, toTable, type Table, type TableInput } from '../data/table.js';
 import { badArgument, CounterfactError, describeRows } from '../problems.js';
 import { normalQuantile, twoSidedP } from '../stats/distributions.js';
 
@@ -56,7 +56,8 @@ export interface AttOptions {
  * estimateATT(lalonde, matchNearest(fit, { replace: true, ties: true }), { outcome: 're78' })
  * // estimate 1933.39, se 1090.60 (R Matching 4.10: Match(ties = TRUE))
  */
-export function estimateATT(data: Table, match: MatchResult, options: AttOptions): EffectEstimate {
+export function estimateATT(input: TableInput, match: MatchResult, options: AttOptions): EffectEstimate {
+  const data: Table = toTable(input);
   const se = options.se ?? 'ai';
   const J = options.varMatches ?? 0;
   const level = options.level ?? 0.95;
