@@ -68,7 +68,8 @@ function isFit(x: PropensityFit | ScoreInput): x is PropensityFit {
  *
  * Cost: O(n log n): one sort; used controls are skipped in amortised O(1) by "next free"
  * pointers with path compression. No n_treated × n_control matrix is built.
- * @throws CounterfactError for bad options (naming the option and the fix) or NaN scores.
+ * @throws CounterfactError for bad options (naming the option and the fix), NaN scores, or
+ *   `ties` keeping more than 20 million matched pairs (names `tieTolerance`; use 0 or drop ties).
  * @example
  * const m = matchNearest(fit);          // lalonde: 185 pairs, as MatchIt 4.7.2
  * m.counts.matchedControls;             // 185
@@ -259,6 +260,7 @@ export function matchNearest(input: PropensityFit | ScoreInput, options: Nearest
           continue;
         }
         matchedControlsOf.set(i, found);
+        if (ties && mt.length + found.length > MAX_PAIRS) tooManyTies(mt.length + found.length, k + 1, tieTolerance, tieScale);
         for (const c of found) {
           mt.push(i);
           mc.push(c);
@@ -295,6 +297,16 @@ export function matchNearest(input: PropensityFit | ScoreInput, options: Nearest
     for (const i of treatedIdx) if (nMatches[i]! > 0 && nMatches[i]! < ratio) partial++;
     if (partial > 0) warnings.push(`${partial} treated unit(s) received fewer than ${ratio} controls (not enough eligible controls)`);
   }
+  // Matching's tolerance can make many "ties" on continuous scores: say so when it more than
+  // doubles the number of matches.
+  if (ties) {
+    const matchedT = treatedIdx.filter((i) => nMatches[i]! > 0).length;
+    if (matchedT > 0 && mt.length > 2 * ratio * matchedT) {
+      warnings.push(
+        `ties: ${mt.length} matches for ${matchedT} treated unit(s) (${(mt.length / matchedT).toFixed(1)} each on average): controls within the tie tolerance (tieTolerance ${tieTolerance} on the squared standardised distance, i.e. up to ±${Math.sqrt(tieTolerance * tieScale).toPrecision(3)} on the distance beyond the nearest) count as tied, as in R Matching; use tieTolerance: 0 for exact ties only`,
+      );
+    }
+  }
   const caliperFails = unmatched.filter((u) => u.reason === 'no-control-within-caliper').length;
   if (caliperFails > 0) warnings.push(`${caliperFails} treated unit(s) had no control within the caliper and were left unmatched: the estimand is the ATT of the matched treated`);
   void matchedControlsOf;
@@ -323,6 +335,17 @@ export function matchNearest(input: PropensityFit | ScoreInput, options: Nearest
     },
     warnings,
   });
+}
+
+/** Upper bound on matched pairs with ties (each pair costs ~24 bytes in plain arrays; V8 fails near 1.7e8 elements). */
+const MAX_PAIRS = 20_000_000;
+
+/** Matching with ties would exceed MAX_PAIRS: fail with the cause and the fix, not an out-of-memory crash. */
+function tooManyTies(pairs: number, treatedDone: number, tol: number, variance: number): never {
+  badArgument(
+    'tieTolerance',
+    `matching with ties would keep more than ${MAX_PAIRS.toLocaleString('en-US')} matched pairs (${pairs.toLocaleString('en-US')} after ${treatedDone.toLocaleString('en-US')} treated units): with tieTolerance ${tol} every control within up to ±${Math.sqrt(tol * variance).toPrecision(3)} of the nearest one's distance counts as tied (R Matching's distance.tolerance), which on large data is most of the neighbourhood. Use tieTolerance: 0 (exact ties only) or ties: false`,
+  );
 }
 
 /** Stable sort of indices by a numeric key (ties keep input order). */
