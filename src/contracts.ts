@@ -38,6 +38,8 @@ export interface PropensityFit {
   readonly link: Link;
   readonly treatmentColumn: string;
   readonly covariates: readonly string[];
+  /** Numeric covariates that were dummy-coded as categorical (the `categorical` option). */
+  readonly categorical?: readonly string[];
   /** 0/1 treatment per row. */
   readonly treatment: Uint8Array;
   /** Fitted probabilities P(T = 1 | X) per row. */
@@ -170,6 +172,8 @@ export interface EffectEstimate {
   readonly se: number | null;
   /** Matching's `se.standard` (ignores the reuse of controls), for 'ai' only. */
   readonly seStandard?: number | null;
+  /** For 'ai-ps': the Abadie–Imbens (2006) SE before the adjustment for the estimated score. */
+  readonly seUnadjusted?: number | null;
   readonly ciLower: number | null;
   readonly ciUpper: number | null;
   readonly pValue: number | null;

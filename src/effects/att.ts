@@ -3,16 +3,26 @@
  * errors: Abadie–Imbens (2006) as R Matching's `se`, MatchIt's recommended cluster-robust
  * regression on the matched sample, or none.
  */
-import type { EffectEstimate, MatchResult } from '../contracts.js';
+import type { EffectEstimate, MatchResult, PropensityFit } from '../contracts.js';
 import { getNumeric, toTable, type Table, type TableInput } from '../data/table.js';
 import { badArgument, CounterfactError, describeRows } from '../problems.js';
 import { normalQuantile, twoSidedP } from '../stats/distributions.js';
+import { aiPsAdjustment, inverseInformation, linkDensity, nearestIn, sortGroup, standardisedDesign, type Information } from './psAdjustment.js';
 
 export interface AttOptions {
   /** Outcome column name, or one value per unit. */
   readonly outcome: string | Float64Array;
-  /** 'ai' (default), 'pairs', or 'none'. */
-  readonly se?: 'ai' | 'pairs' | 'none';
+  /**
+   * 'ai' (default), 'ai-ps' (Abadie–Imbens 2016: 'ai' adjusted for the estimated propensity
+   * score; needs `propensity`), 'pairs', or 'none'.
+   */
+  readonly se?: 'ai' | 'ai-ps' | 'pairs' | 'none';
+  /** For se 'ai-ps': the propensity fit the match used; `input` must be the table it was fitted on. */
+  readonly propensity?: PropensityFit;
+  /** For se 'ai-ps': L, the neighbours per group for the conditional covariances (default 2, Stata's nn(2)). */
+  readonly psNeighbours?: number;
+  /** For se 'ai-ps': V_θ from the 'expected' (default) or 'observed' information. */
+  readonly information?: Information;
   /**
    * J for the Abadie–Imbens conditional variances: 0 (default) = one homoskedastic variance,
    * as Matching's `Var.calc = 0`; J ≥ 1 = the variance of the outcome over each unit and its J
@@ -61,7 +71,7 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
   const se = options.se ?? 'ai';
   const J = options.varMatches ?? 0;
   const level = options.level ?? 0.95;
-  if (!['ai', 'pairs', 'none'].includes(se)) badArgument('se', `se must be 'ai', 'pairs' or 'none', received ${JSON.stringify(se)}`);
+  if (!['ai', 'ai-ps', 'pairs', 'none'].includes(se)) badArgument('se', `se must be 'ai', 'ai-ps', 'pairs' or 'none', received ${JSON.stringify(se)}`);
   if (!(Number.isInteger(J) && J >= 0)) badArgument('varMatches', `varMatches must be a whole number ≥ 0, received ${J}`);
   if (!(level > 0 && level < 1)) badArgument('level', `level must be between 0 and 1, received ${level}`);
   const n = match.nUnits;
@@ -156,12 +166,27 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
 
   let seValue: number | null = null;
   let seStandard: number | null = null;
+  let seUnadjusted: number | null = null;
   let method = 'none';
-  if (se === 'ai') {
+  if (se === 'ai' || se === 'ai-ps') {
+    if (se === 'ai-ps') checkAiPs(match, options, pairY);
     const r = abadieImbens(match, y, yhat0, estimate, n1, J, pairY);
     seValue = r.se;
     seStandard = r.seStandard;
     method = `ai (Abadie–Imbens 2006, ${J === 0 ? 'homoskedastic, varMatches = 0' : `heteroskedastic, varMatches = ${J}`})`;
+    if (se === 'ai-ps') {
+      const L = options.psNeighbours ?? 2;
+      const information = options.information ?? 'expected';
+      const adj = estimatedScoreAdjustment(data, match, options.propensity!, y, yhat0, estimate, L, information);
+      const v = r.se * r.se - adj.cVc + adj.dVd;
+      if (!(v > 0)) {
+        throw new CounterfactError({ code: 'bad_argument', column: 'se', message: `se 'ai-ps': the adjusted variance is not positive (${v.toPrecision(3)}; the estimated-score correction exceeds the Abadie–Imbens variance): raise psNeighbours or use se 'ai'` });
+      }
+      if (adj.thinUnits > 0) warnings.push(`se 'ai-ps': ${adj.thinUnits} unit-group covariance(s) had fewer than 2 neighbours and were taken as 0`);
+      seUnadjusted = r.se;
+      seValue = Math.sqrt(v);
+      method = `ai-ps (Abadie–Imbens 2016: Abadie–Imbens 2006 variance, ${J === 0 ? 'varMatches = 0' : `varMatches = ${J}`}, adjusted for the estimated propensity score; covariances from ${L} neighbours, ${information} information)`;
+    }
   } else if (se === 'pairs') {
     const r = pairsClusterSe(match, y, pairY);
     seValue = r.se;
@@ -176,6 +201,7 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
     estimate,
     se: seValue,
     seStandard,
+    ...(seUnadjusted !== null ? { seUnadjusted } : {}),
     ciLower: ok ? estimate - z * seValue! : null,
     ciUpper: ok ? estimate + z * seValue! : null,
     pValue: ok && seValue! > 0 ? twoSidedP(estimate / seValue!) : null,
@@ -187,6 +213,62 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
     method,
     level,
     warnings,
+  });
+}
+
+/** Preconditions of the Abadie–Imbens (2016) theory, each failure named with its fix. */
+function checkAiPs(match: MatchResult, options: AttOptions, pairY: Float64Array | undefined): void {
+  const fit = options.propensity;
+  const L = options.psNeighbours ?? 2;
+  if (!fit || fit.kind !== 'PropensityFit') badArgument('propensity', "se 'ai-ps' needs the propensity fit the match used: pass { propensity: fit }");
+  if (!(Number.isInteger(L) && L >= 2)) badArgument('psNeighbours', `psNeighbours must be a whole number ≥ 2 (a covariance needs two neighbours), received ${L}`);
+  const info = options.information ?? 'expected';
+  if (info !== 'expected' && info !== 'observed') badArgument('information', `information must be 'expected' or 'observed', received ${JSON.stringify(info)}`);
+  const s = match.settings;
+  const why =
+    s.method !== 'nearest' ? `it applies to nearest-neighbour matching on the score, not to ${match.method}`
+    : s.replace !== true ? 'it applies to matching with replacement: match with { replace: true }'
+    : Array.isArray(s.exact) && s.exact.length > 0 ? 'it has no version for exact strata: drop `exact`'
+    : match.counts.unmatchedTreated > 0 || match.counts.discardedTreated > 0 ? 'it needs every treated unit matched (no caliper or common-support rule drops treated units): drop the caliper/discard'
+    : pairY ? 'it has no version for pair-level outcomes (pairOutcome)'
+    : !match.distance ? 'the match has no distance'
+    : null;
+  if (why) badArgument('se', `se 'ai-ps' (Abadie–Imbens 2016) is not available here: ${why}; or use se 'ai'`);
+  if (fit!.scores.length !== match.nUnits) badArgument('propensity', `the propensity fit has ${fit!.scores.length} units but the match has ${match.nUnits}: pass the fit the match was made from`);
+}
+
+/**
+ * The Abadie–Imbens (2016) terms for a nearest-neighbour match with replacement: Ŷ(1) for each
+ * control from its M nearest treated units on the match distance (ties as the match), then
+ * c_t and d (see ./psAdjustment.ts).
+ */
+function estimatedScoreAdjustment(data: Table, match: MatchResult, fit: PropensityFit, y: Float64Array, yhat0: Float64Array, tau: number, L: number, information: Information) {
+  const n = match.nUnits;
+  const d = match.distance!;
+  const include = new Uint8Array(n);
+  for (let i = 0; i < n; i++) include[i] = match.discarded[i] ? 0 : 1;
+  const treatedGroup = sortGroup(d, match.treatment, 1, include);
+  const ratio = Number(match.settings.ratio ?? 1);
+  const ties = match.settings.ties === true;
+  const effects = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!include[i]) continue;
+    if (match.treatment[i]) effects[i] = y[i]! - yhat0[i]!;
+    else {
+      if (!Number.isFinite(y[i]!)) {
+        throw new CounterfactError({ code: 'missing_values', column: 'outcome', rows: [i], count: 1, message: `se 'ai-ps' uses every control's outcome, and row ${i + 1} has none: impute it, or drop the row before fitting the score` });
+      }
+      const J = nearestIn(treatedGroup, d[i]!, ratio, ties, -1);
+      let s = 0;
+      for (const j of J) s += y[j]!;
+      effects[i] = s / J.length - y[i]!;
+    }
+  }
+  const X = standardisedDesign(data, fit);
+  const Vtheta = inverseInformation(X, fit.link, fit.treatment, fit.scores, fit.linearPredictor, information);
+  return aiPsAdjustment({
+    X, y, treatment: match.treatment, scores: fit.scores, f: linkDensity(fit.link, fit.scores, fit.linearPredictor), distance: d,
+    unitEffects: effects, tau, estimand: 'ATT', neighbours: L, Vtheta, include,
   });
 }
 

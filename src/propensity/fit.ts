@@ -345,6 +345,7 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
     link,
     treatmentColumn: options.treatment,
     covariates: [...options.covariates],
+    categorical: [...(options.categorical ?? [])],
     treatment: y,
     scores: mu,
     linearPredictor: eta,

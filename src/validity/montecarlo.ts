@@ -104,6 +104,8 @@ const ESTIMATORS = [
   { estimator: 'nearest 1:1 with replacement (MatchIt)', se: 'ai (J = 0)', match: { replace: true }, seMethod: 'ai' as const, J: 0, standard: false },
   { estimator: 'nearest 1:1 with replacement (MatchIt)', se: 'ai (J = 1, heteroskedastic)', match: { replace: true }, seMethod: 'ai' as const, J: 1, standard: false },
   { estimator: 'nearest 1:1 with replacement (MatchIt)', se: 'naive paired (se.standard, ignores reuse)', match: { replace: true }, seMethod: 'ai' as const, J: 0, standard: true },
+  { estimator: 'nearest 1:1 with replacement (MatchIt)', se: 'ai-ps (J = 0, Abadie–Imbens 2016 estimated-score adjustment)', match: { replace: true }, seMethod: 'ai-ps' as const, J: 0, standard: false },
+  { estimator: 'nearest 1:1 with replacement (MatchIt)', se: 'ai-ps (J = 1, Abadie–Imbens 2016 estimated-score adjustment)', match: { replace: true }, seMethod: 'ai-ps' as const, J: 1, standard: false },
   { estimator: 'nearest 1:1 with replacement, ties', se: 'ai (J = 0)', match: { replace: true, ties: true }, seMethod: 'ai' as const, J: 0, standard: false },
   { estimator: 'nearest 1:1 with replacement, ties', se: 'ai (J = 1, heteroskedastic)', match: { replace: true, ties: true }, seMethod: 'ai' as const, J: 1, standard: false },
   { estimator: 'nearest 1:1 with replacement, ties', se: 'naive paired (se.standard, ignores reuse)', match: { replace: true, ties: true }, seMethod: 'ai' as const, J: 0, standard: true },
@@ -131,7 +133,7 @@ export function runValidity(options: { reps?: number; seed?: number; designs?: r
         const key = JSON.stringify(E.match);
         let m = cache.get(key);
         if (!m) cache.set(key, (m = matchNearest(fit, E.match)));
-        const e = estimateATT(table, m, { outcome: 'y', se: E.seMethod, varMatches: E.J });
+        const e = estimateATT(table, m, { outcome: 'y', se: E.seMethod, varMatches: E.J, propensity: fit });
         const se = E.standard ? e.seStandard! : e.se!;
         est[k]!.e.push(e.estimate);
         est[k]!.se.push(se);

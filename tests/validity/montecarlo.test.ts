@@ -4,7 +4,7 @@ import { runValidity, DESIGNS } from '../../src/validity/index.js';
 describe('Monte Carlo validity study (smoke test: 20 replications; the full study is npm run validate)', () => {
   const rows = runValidity({ reps: 20, seed: 1 });
   it('reports every design × estimator with finite statistics', () => {
-    expect(rows.length).toBe(DESIGNS.length * 7);
+    expect(rows.length).toBe(DESIGNS.length * 9);
     for (const r of rows) {
       expect(Number.isFinite(r.bias)).toBe(true);
       expect(r.rmse).toBeGreaterThanOrEqual(Math.abs(r.bias));
