@@ -23,7 +23,7 @@ export interface EvaluateSpec {
   readonly link?: Link;
   /** Matching options (see `matchNearest`); `exact` columns are matched within strata. */
   readonly matching?: Omit<NearestOptions, 'data'>;
-  readonly se?: Exclude<SeMethod, 'bootstrap' | 'ai-ps'>;
+  readonly se?: Exclude<SeMethod, 'bootstrap'>;
   /** J for the heteroskedastic Abadie–Imbens variance (0 = homoskedastic, Matching's default). */
   readonly varMatches?: number;
   /** Confidence level (default 0.95). */
@@ -74,6 +74,7 @@ export function evaluate(data: TableInput, spec: EvaluateSpec): EvaluateResult {
     se: spec.se ?? 'ai',
     varMatches: spec.varMatches,
     level: spec.level,
+    propensity: design.propensity,
   });
   return Object.freeze({
     ...design,

@@ -42,7 +42,9 @@ Options (defaults in brackets):
   --order largest|smallest|random|data   order treated units are matched in [largest]
   --seed N               seed for --order random [1]
   --discard none|treated|control|both    common-support rule [none]
-  --se ai|pairs|none     standard error [ai]
+  --se ai|ai-ps|pairs|none
+                         standard error [ai]; ai-ps = Abadie–Imbens (2016), adjusted
+                         for the estimated score (needs --replace, no caliper/exact)
   --var-matches J        J for the heteroskedastic Abadie–Imbens variance; 0 = homoskedastic [0]
   --level L              confidence level [0.95]
   --delimiter C          CSV delimiter [auto]       --decimal C   decimal mark [.]
@@ -131,7 +133,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
       seed: num(flags, 'seed', { integer: true, min: 0 }),
       discard: oneOf(flags, 'discard', ['none', 'treated', 'control', 'both'] as const, 'none'),
     },
-    se: oneOf(flags, 'se', ['ai', 'pairs', 'none'] as const, 'ai'),
+    se: oneOf(flags, 'se', ['ai', 'ai-ps', 'pairs', 'none'] as const, 'ai'),
     varMatches: num(flags, 'var-matches', { integer: true, min: 0 }) ?? 0,
     level: num(flags, 'level', { min: 0, max: 1, exclusiveMin: true }),
   };
@@ -144,6 +146,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   let spellInfo: Record<string, unknown> | null = null;
   const extraWarnings: string[] = [];
   if (typeof flags.spells === 'string') {
+    if (spec.se === 'ai-ps') throw new CounterfactError({ code: 'bad_argument', column: '--se', message: "--se ai-ps is not available with --spells: each control is measured at its treated unit's date, outside the Abadie–Imbens (2016) theory; use --se ai" });
     if (!spec.id) throw new CounterfactError({ code: 'bad_argument', column: '--id', message: '--spells needs --id: the column that links people to their contracts' });
     const refCol = required(flags, 'reference-date', 'the date column the horizons count from (course end, voucher intake)');
     const horizons = list(flags, 'horizons').map(Number);
@@ -173,7 +176,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     });
   }
   const effect = spec.outcome
-    ? estimateATT(table, design.match, { outcome: spec.outcome, se: spec.se ?? 'ai', varMatches: spec.varMatches, level: spec.level })
+    ? estimateATT(table, design.match, { outcome: spec.outcome, se: spec.se ?? 'ai', varMatches: spec.varMatches, level: spec.level, propensity: design.propensity })
     : curve!.estimates[curve!.estimates.length - 1]!;
   const result: EvaluateResult = {
     ...design,
@@ -238,6 +241,7 @@ export function estimateJson(r: EvaluateResult, dataPath?: string): Record<strin
     pValue: e.pValue,
     level: e.level,
     seMethod: e.method,
+    ...(e.seUnadjusted !== undefined && e.seUnadjusted !== null ? { seUnadjusted: e.seUnadjusted } : {}),
     meanTreated: e.meanTreated,
     meanControl: e.meanControl,
     naive: Number.isFinite(e.naive) ? e.naive : null,

@@ -177,7 +177,7 @@ export function runStudyWithMatch(
   let headline: { effect: EffectEstimate; unit: Float64Array | null; pair: Float64Array | null; spell?: { referenceDays: Float64Array; horizon: number } } | null = null;
   for (const o of study.outcomes) {
     if (o.type === 'binary') {
-      const e = estimateATT(table, match, { outcome: o.column, se: study.se, varMatches: study.varMatches, level: study.level });
+      const e = estimateATT(table, match, { outcome: o.column, se: study.se, varMatches: study.varMatches, level: study.level, propensity: design.propensity });
       outcomes.push({ type: 'binary', label: o.label ?? o.column, effect: summary(e) });
       headline ??= { effect: e, unit: getNumeric(table, o.column, 'outcome', true), pair: null };
     } else if (o.type === 'spells') {
@@ -186,7 +186,7 @@ export function runStudyWithMatch(
         for (const x of spells.exclusions) warnings.push(`${x.count} contract spell(s) excluded: ${x.reason}`);
       }
       const referenceDays = dateColumnToDays(table, o.referenceDate, true);
-      const curve = estimateATTCurve(table, match, { spells, referenceDays, horizons: o.horizons, se: study.se, varMatches: study.varMatches, level: study.level });
+      const curve = estimateATTCurve(table, match, { spells, referenceDays, horizons: o.horizons, se: curveSe(study.se), varMatches: study.varMatches, level: study.level });
       const last = curve.estimates[curve.estimates.length - 1]!;
       outcomes.push({
         type: 'spells',
@@ -254,11 +254,11 @@ export function runStudyWithMatch(
       const sub = takeRows(table, idx);
       const d = evaluateDesign(sub, spec);
       let e: { estimate: number; se: number | null; ciLower: number | null; ciUpper: number | null; nTreated: number; nControls: number };
-      if (first.type === 'binary') e = estimateATT(sub, d.match, { outcome: first.column, se: study.se, varMatches: study.varMatches, level: study.level });
+      if (first.type === 'binary') e = estimateATT(sub, d.match, { outcome: first.column, se: study.se, varMatches: study.varMatches, level: study.level, propensity: d.propensity });
       else if (first.type === 'spells') {
         const subIds = columnLabels(getColumn(sub, study.id, 'id'));
         const sp = prepareSpells(data.spells!, { id: first.spellColumns.id ?? study.id, start: first.spellColumns.start, end: first.spellColumns.end }, subIds);
-        const c = estimateATTCurve(sub, d.match, { spells: sp, referenceDays: dateColumnToDays(sub, first.referenceDate, true), horizons: [first.horizons[first.horizons.length - 1]!], se: study.se, varMatches: study.varMatches, level: study.level });
+        const c = estimateATTCurve(sub, d.match, { spells: sp, referenceDays: dateColumnToDays(sub, first.referenceDate, true), horizons: [first.horizons[first.horizons.length - 1]!], se: curveSe(study.se), varMatches: study.varMatches, level: study.level });
         e = c.estimates[0]!;
       } else {
         const sd = survivalDifference(getNumeric(sub, first.time, 'time'), getNumeric(sub, first.event, 'event'), d.match, { times: [Math.max(...first.times)], level: study.level });
@@ -335,4 +335,10 @@ export function runStudyWithMatch(
     warnings,
   };
   return { results, match };
+}
+
+/** Spells curves take 'ai', 'pairs' or 'none'; the study schema already refuses 'ai-ps' with spells outcomes. */
+function curveSe(se: Study['se']): 'ai' | 'pairs' | 'none' {
+  if (se === 'ai-ps') throw new CounterfactError({ code: 'bad_study', path: ['se'], message: "se: 'ai-ps' is not available for spells outcomes; use se: ai" });
+  return se;
 }

@@ -71,7 +71,7 @@ export const studySchema = z.strictObject({
   exact: z.array(z.string().min(1)).default([]),
   link: z.enum(['logit', 'probit']).default('logit'),
   matching: matching.default({ ratio: 1, replace: false, ties: false, caliperScale: 'sd', distance: 'probability', order: 'largest', discard: 'none' }),
-  se: z.enum(['ai', 'pairs', 'none']).default('ai'),
+  se: z.enum(['ai', 'ai-ps', 'pairs', 'none']).default('ai'),
   varMatches: z.number().int().min(0).default(0),
   level: z.number().gt(0).lt(1).default(0.95),
   outcomes: z.array(outcome).min(1),
@@ -148,6 +148,16 @@ export function safeParseStudy(doc: unknown): { ok: true; study: Study } | { ok:
     if (s.treatment && s.covariates.includes(s.treatment)) problems.push({ code: 'bad_study', path: ['covariates'], message: `covariates: the treatment \`${s.treatment}\` cannot also be a covariate` });
     if (s.outcomes.some((o) => o.type === 'spells') && !s.data.spells) {
       problems.push({ code: 'bad_study', path: ['data', 'spells'], message: 'data.spells: a spells outcome needs a contract spells file' });
+    }
+    if (s.se === 'ai-ps') {
+      const why = s.outcomes.some((o) => o.type === 'spells') ? 'a spells outcome measures each control at its treated unit\'s date'
+        : s.outcomes.some((o) => o.type === 'survival') ? 'survival outcomes use their own standard errors'
+        : !s.matching.replace ? 'it needs matching with replacement (matching.replace: true)'
+        : s.matching.caliper !== undefined ? 'it needs every treated unit matched (no matching.caliper)'
+        : s.exact.length > 0 ? 'it has no version for exact strata (exact)'
+        : s.subgroups.length > 0 ? 'subgroup estimates match within each level (exact strata), which it does not cover: drop `subgroups` or use se: ai'
+        : null;
+      if (why) problems.push({ code: 'bad_study', path: ['se'], message: `se: 'ai-ps' (Abadie–Imbens 2016) is not available here: ${why}; use se: ai` });
     }
     return problems.length ? { ok: false, problems } : { ok: true, study: s };
   }

@@ -157,3 +157,23 @@ describe('counterfact estimate --sensitivity', () => {
     expect(noP.err).toMatch(/--confounder-mimic COL, or --confounder-p/);
   });
 });
+
+describe("counterfact estimate --se ai-ps (Abadie–Imbens 2016)", () => {
+  it('prints the adjusted SE, the unadjusted one, and the method', async () => {
+    const r = await run([...base, '--replace', '--se', 'ai-ps', '--var-matches', '1', '--json']);
+    expect(r.err).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    const ai = JSON.parse((await run([...base, '--replace', '--se', 'ai', '--var-matches', '1', '--json'])).out);
+    expect(j.estimate).toBe(ai.estimate);
+    expect(j.seUnadjusted).toBe(ai.se);
+    expect(j.se).toBeGreaterThan(0);
+    expect(j.seMethod).toMatch(/^ai-ps/);
+  });
+  it('without --replace exits 2 naming the option and the fix', async () => {
+    const r = await run([...base, '--se', 'ai-ps']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/with replacement/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});

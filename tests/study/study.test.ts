@@ -134,3 +134,14 @@ describe('sensitivity in the study file', () => {
     expect(await renderReport(r)).toContain('Simulated confounder');
   });
 });
+
+describe("study file: se 'ai-ps'", () => {
+  it('is refused, with the reason, where the Abadie–Imbens (2016) theory does not apply', () => {
+    const doc = parseYaml(EXAMPLE_STUDY) as Record<string, any>;
+    const r = safeParseStudy({ ...doc, se: 'ai-ps' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problems.some((p) => p.path?.[0] === 'se' && /not available here/.test(p.message))).toBe(true);
+    }
+  });
+});
