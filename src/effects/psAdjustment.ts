@@ -27,7 +27,7 @@
 import type { Link, PropensityFit } from '../contracts.js';
 import { buildDesign } from '../data/design.js';
 import type { Table } from '../data/table.js';
-import { invertSpd } from '../propensity/fit.js';
+import { invertSpd, standardiseInto } from '../propensity/fit.js';
 import { badArgument } from '../problems.js';
 import { normalCdf, normalPdf } from '../stats/distributions.js';
 
@@ -96,14 +96,8 @@ export function standardisedDesign(table: Table, fit: PropensityFit): Float64Arr
   const cols: Float64Array[] = [new Float64Array(n).fill(1)];
   design.columns.forEach((v, j) => {
     if (fit.coefficients[j + 1]!.aliased) return;
-    let m = 0;
-    for (let i = 0; i < n; i++) m += v[i]!;
-    m /= n;
-    let ss = 0;
-    for (let i = 0; i < n; i++) ss += (v[i]! - m) ** 2;
-    const sd = Math.sqrt(ss / Math.max(1, n - 1)) || 1;
     const z = new Float64Array(n);
-    for (let i = 0; i < n; i++) z[i] = (v[i]! - m) / sd;
+    standardiseInto(v, z);
     cols.push(z);
   });
   return cols;

@@ -169,14 +169,8 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
   const cols: Float64Array[] = [acc.allocate(n).fill(1)];
   for (let j = 0; j < design.columns.length; j++) {
     const v = design.columns[j]!;
-    let m = 0;
-    for (let i = 0; i < n; i++) m += v[i]!;
-    m /= n;
-    let ss = 0;
-    for (let i = 0; i < n; i++) ss += (v[i]! - m) ** 2;
-    const sd = Math.sqrt(ss / Math.max(1, n - 1)) || 1;
     const z = acc.allocate(n);
-    for (let i = 0; i < n; i++) z[i] = (v[i]! - m) / sd;
+    const { mean: m, sd } = standardiseInto(v, z);
     means[j + 1] = m;
     scales[j + 1] = sd;
     cols.push(z);
@@ -394,6 +388,22 @@ function detectAliased(cols: readonly Float64Array[], n: number): boolean[] {
     }
   }
   return aliased;
+}
+
+/**
+ * Write (v − mean) / sd into `out` (sd with n − 1 divisor; 1 for a constant column) and return
+ * mean and sd. The propensity fit and the estimated-score adjustment standardise alike.
+ */
+export function standardiseInto(v: Float64Array, out: Float64Array): { mean: number; sd: number } {
+  const n = v.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += v[i]!;
+  m /= n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (v[i]! - m) ** 2;
+  const sd = Math.sqrt(ss / Math.max(1, n - 1)) || 1;
+  for (let i = 0; i < n; i++) out[i] = (v[i]! - m) / sd;
+  return { mean: m, sd };
 }
 
 /** Solve A x = b for symmetric positive definite A (p × p, row-major) by Cholesky; null if not SPD. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { MatchResult } from '../../src/contracts.js';
 import { fromColumns, type Table } from '../../src/data/table.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -33,3 +34,20 @@ export function loadLalonde(): Table {
 }
 
 export const LALONDE_COVARIATES = ['age', 'educ', 'race', 'married', 'nodegree', 're74', 're75'] as const;
+
+/** MatchIt's weighted ATT: mean of matched treated y − Σ w_c y_c / Σ w_c, with MatchResult.weights. */
+export function weightedDifference(m: MatchResult, y: Float64Array): number {
+  let st = 0, nt = 0, sc = 0, wc = 0;
+  for (let i = 0; i < y.length; i++) {
+    const w = m.weights[i]!;
+    if (w === 0) continue;
+    if (m.treatment[i]) {
+      st += w * y[i]!;
+      nt += w;
+    } else {
+      sc += w * y[i]!;
+      wc += w;
+    }
+  }
+  return st / nt - sc / wc;
+}

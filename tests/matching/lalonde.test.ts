@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { matchNearest } from '../../src/matching/index.js';
 import type { MatchResult } from '../../src/contracts.js';
-import { readReference, referencePath } from '../helpers/lalonde.js';
+import { readReference, referencePath, weightedDifference } from '../helpers/lalonde.js';
 
 // R 4.2.2, Matching 4.10-8: tests/reference/r/matching_lalonde.R → matching_lalonde.json (R's
 // glm scores, so matching is tested on exactly R's distance). Pair and ATT references for
@@ -16,22 +16,6 @@ const lines = readFileSync(referencePath('lalonde.csv'), 'utf8').trim().split('\
 const treatment = Uint8Array.from(lines, (l) => Number(l.split(',')[1]));
 const re78 = Float64Array.from(lines, (l) => Number(l.split(',')[9]));
 
-/** mean_T − Σ w_c y_c / Σ w_c over matched units, with MatchResult.weights. */
-function weightedDifference(m: MatchResult, y: Float64Array): number {
-  let st = 0, nt = 0, sc = 0, wc = 0;
-  for (let i = 0; i < y.length; i++) {
-    const w = m.weights[i]!;
-    if (w === 0) continue;
-    if (m.treatment[i]) {
-      st += w * y[i]!;
-      nt += w;
-    } else {
-      sc += w * y[i]!;
-      wc += w;
-    }
-  }
-  return st / nt - sc / wc;
-}
 
 describe('matchNearest on lalonde with R glm scores', () => {
   it('defaults: the 185 pairs of MatchIt 4.7.2 and ATT 894.3674802703', () => {
