@@ -7,7 +7,7 @@ import type { EffectEstimate, MatchResult, PropensityFit } from '../contracts.js
 import { getNumeric, toTable, type Table, type TableInput } from '../data/table.js';
 import { badArgument, CounterfactError, describeRows } from '../problems.js';
 import { normalQuantile, twoSidedP } from '../stats/distributions.js';
-import { aiPsAdjustment, inverseInformation, linkDensity, nearestIn, sortGroup, standardisedDesign, type Information } from './psAdjustment.js';
+import { aiPsAdjustment, inverseInformation, linkDensity, meanOutcome, nearestIn, sortGroup, standardisedDesign, type Information } from './psAdjustment.js';
 
 export interface AttOptions {
   /** Outcome column name, or one value per unit. */
@@ -177,7 +177,7 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
     if (se === 'ai-ps') {
       const L = options.psNeighbours ?? 2;
       const information = options.information ?? 'expected';
-      const adj = estimatedScoreAdjustment(data, match, options.propensity!, y, yhat0, estimate, L, information);
+      const adj = estimatedScoreAdjustment(data, match, options.propensity!, y, name, yhat0, estimate, L, information);
       const v = r.se * r.se - adj.cVc + adj.dVd;
       if (!(v > 0)) {
         throw new CounterfactError({ code: 'bad_argument', column: 'se', message: `se 'ai-ps': the adjusted variance is not positive (${v.toPrecision(3)}; the estimated-score correction exceeds the Abadie–Imbens variance): raise psNeighbours or use se 'ai'` });
@@ -242,7 +242,7 @@ function checkAiPs(match: MatchResult, options: AttOptions, pairY: Float64Array 
  * control from its M nearest treated units on the match distance (ties as the match), then
  * c_t and d (see ./psAdjustment.ts).
  */
-function estimatedScoreAdjustment(data: Table, match: MatchResult, fit: PropensityFit, y: Float64Array, yhat0: Float64Array, tau: number, L: number, information: Information) {
+function estimatedScoreAdjustment(data: Table, match: MatchResult, fit: PropensityFit, y: Float64Array, name: string, yhat0: Float64Array, tau: number, L: number, information: Information) {
   const n = match.nUnits;
   const d = match.distance!;
   const include = new Uint8Array(n);
@@ -250,19 +250,22 @@ function estimatedScoreAdjustment(data: Table, match: MatchResult, fit: Propensi
   const treatedGroup = sortGroup(d, match.treatment, 1, include);
   const ratio = Number(match.settings.ratio ?? 1);
   const ties = match.settings.ties === true;
+  // Every included control's outcome enters d: report all that are missing at once.
+  const bad: number[] = [];
+  let badCount = 0;
+  for (let i = 0; i < n; i++) {
+    if (include[i] && !match.treatment[i] && !Number.isFinite(y[i]!)) {
+      badCount++;
+      if (bad.length < 5) bad.push(i);
+    }
+  }
+  if (badCount > 0) {
+    throw new CounterfactError({ code: 'missing_values', column: name, rows: bad, count: badCount, message: `se 'ai-ps' uses every control's outcome, and \`${name}\` is missing for ${badCount} control(s) (${describeRows(bad, badCount)}): impute them, or drop those rows before fitting the score` });
+  }
   const effects = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     if (!include[i]) continue;
-    if (match.treatment[i]) effects[i] = y[i]! - yhat0[i]!;
-    else {
-      if (!Number.isFinite(y[i]!)) {
-        throw new CounterfactError({ code: 'missing_values', column: 'outcome', rows: [i], count: 1, message: `se 'ai-ps' uses every control's outcome, and row ${i + 1} has none: impute it, or drop the row before fitting the score` });
-      }
-      const J = nearestIn(treatedGroup, d[i]!, ratio, ties, -1);
-      let s = 0;
-      for (const j of J) s += y[j]!;
-      effects[i] = s / J.length - y[i]!;
-    }
+    effects[i] = match.treatment[i] ? y[i]! - yhat0[i]! : meanOutcome(nearestIn(treatedGroup, d[i]!, ratio, ties, -1), y) - y[i]!;
   }
   const X = standardisedDesign(data, fit);
   const Vtheta = inverseInformation(X, fit.link, fit.treatment, fit.scores, fit.linearPredictor, information);

@@ -81,6 +81,13 @@ export function nearestIn(g: SortedGroup, v: number, m: number, ties: boolean, s
   return out;
 }
 
+/** Mean of y over a neighbour set. */
+export function meanOutcome(units: readonly number[], y: Float64Array): number {
+  let s = 0;
+  for (const j of units) s += y[j]!;
+  return s / units.length;
+}
+
 /** The propensity design as the fit used it: intercept then kept columns, standardised. */
 export function standardisedDesign(table: Table, fit: PropensityFit): Float64Array[] {
   const design = buildDesign(table, fit.covariates, { categorical: fit.categorical });
@@ -212,9 +219,7 @@ export function aiPsAdjustment(a: AdjustmentInput): Adjustment {
         thin++;
         continue;
       }
-      let my = 0;
-      for (const j of set) my += y[j]!;
-      my /= h;
+      const my = meanOutcome(set, y);
       for (let col = 1; col < k; col++) {
         const x = X[col]!;
         let mx = 0;

@@ -9,7 +9,7 @@ import type { PropensityFit } from '../contracts.js';
 import { getNumeric, toTable, type TableInput } from '../data/table.js';
 import { badArgument, CounterfactError, describeRows } from '../problems.js';
 import { normalQuantile, twoSidedP } from '../stats/distributions.js';
-import { aiPsAdjustment, inverseInformation, linkDensity, nearestIn, sortGroup, standardisedDesign, type Information } from './psAdjustment.js';
+import { aiPsAdjustment, inverseInformation, linkDensity, meanOutcome, nearestIn, sortGroup, standardisedDesign, type Information } from './psAdjustment.js';
 
 export interface PsMatchingOptions {
   /** Outcome column, or one value per row. */
@@ -104,10 +104,8 @@ export function estimatePSMatching(input: TableInput, fit: PropensityFit, option
   for (let i = 0; i < n; i++) {
     const other = t[i] ? 0 : 1;
     const J = nearestIn(groups[other], d[i]!, M, true, -1);
-    let s = 0;
-    for (const j of J) s += y[j]!;
-    if (t[i]) y0[i] = s / J.length;
-    else y1[i] = s / J.length;
+    if (t[i]) y0[i] = meanOutcome(J, y);
+    else y1[i] = meanOutcome(J, y);
     // The ATT uses controls' imputations only for the adjustment (d), not their matches.
     if (estimand === 'ATE' || t[i]) {
       for (const j of J) {
@@ -128,10 +126,8 @@ export function estimatePSMatching(input: TableInput, fit: PropensityFit, option
   const sigma2 = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const H = nearestIn(groups[t[i] as 0 | 1], d[i]!, L, true, i);
-    let s = 0;
-    for (const j of H) s += y[j]!;
     const h = H.length;
-    sigma2[i] = (h / (h + 1)) * (y[i]! - s / h) ** 2;
+    sigma2[i] = (h / (h + 1)) * (y[i]! - meanOutcome(H, y)) ** 2;
   }
   let v = 0;
   if (estimand === 'ATE') {
