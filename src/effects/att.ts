@@ -6,7 +6,12 @@
 import type { EffectEstimate, MatchResult, PropensityFit } from '../contracts.js';
 import { getNumeric, toTable, type Table, type TableInput } from '../data/table.js';
 import { badArgument, CounterfactError, describeRows } from '../problems.js';
+import { buildDesign } from '../data/design.js';
 import { normalQuantile, twoSidedP } from '../stats/distributions.js';
+import { aiMoments, aiStatistics } from './aiStats.js';
+import { matchFacts, ratioOf, tieToleranceOf, tiesOf } from './matchSettings.js';
+import { scaledColumn, weightedLeastSquares } from './regression.js';
+import { seMethodProblem, SE_METHOD_NAMES, type SeMethodName } from './seMethods.js';
 import { aiPsAdjustment, inverseInformation, linkDensity, meanOutcome, nearestIn, sortGroup, standardisedDesign, type Information } from './psAdjustment.js';
 
 export interface AttOptions {
@@ -14,9 +19,23 @@ export interface AttOptions {
   readonly outcome: string | Float64Array;
   /**
    * 'ai' (default), 'ai-ps' (Abadie–Imbens 2016: 'ai' adjusted for the estimated propensity
-   * score; needs `propensity`), 'pairs', or 'none'.
+   * score; needs `propensity`), 'pairs', or 'none'. Declared in ./seMethods.ts (SE_METHODS),
+   * which also says where each applies.
    */
-  readonly se?: 'ai' | 'ai-ps' | 'pairs' | 'none';
+  readonly se?: SeMethodName;
+  /**
+   * Covariates to adjust for the imbalance matching leaves (string columns and `categorical`
+   * ones dummy-coded). With se 'ai' or 'none': the Abadie–Imbens (2011) bias-corrected matching
+   * estimator, as R Matching::Match(BiasAdjust = TRUE, Z = adjust): each matched control's
+   * outcome is moved by μ̂₀(X_treated) − μ̂₀(X_control), μ̂₀ the linear regression of the outcome
+   * on the covariates over the matched controls weighted by their use, and the SE is Matching's
+   * for that estimator. With se 'pairs': MatchIt's regression on the matched sample,
+   * lm(y ~ treat + adjust, weights), the estimate being the treatment coefficient, with the same
+   * cluster-robust SE. Not with 'ai-ps'. Default: none.
+   */
+  readonly adjust?: readonly string[];
+  /** Numeric columns of `adjust` to dummy-code (default: the propensity fit's `categorical`, if given). */
+  readonly categorical?: readonly string[];
   /** For se 'ai-ps': the propensity fit the match used; `input` must be the table it was fitted on. */
   readonly propensity?: PropensityFit;
   /** For se 'ai-ps': L, the neighbours per group for the conditional covariances (default 2, Stata's nn(2)). */
@@ -71,7 +90,7 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
   const se = options.se ?? 'ai';
   const J = options.varMatches ?? 0;
   const level = options.level ?? 0.95;
-  if (!['ai', 'ai-ps', 'pairs', 'none'].includes(se)) badArgument('se', `se must be 'ai', 'ai-ps', 'pairs' or 'none', received ${JSON.stringify(se)}`);
+  if (!(SE_METHOD_NAMES as readonly string[]).includes(se)) badArgument('se', `se must be ${SE_METHOD_NAMES.map((x) => `'${x}'`).join(', ')}; received ${JSON.stringify(se)}`);
   if (!(Number.isInteger(J) && J >= 0)) badArgument('varMatches', `varMatches must be a whole number ≥ 0, received ${J}`);
   if (!(level > 0 && level < 1)) badArgument('level', `level must be between 0 and 1, received ${level}`);
   const n = match.nUnits;
@@ -122,24 +141,36 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
       message: `outcome \`${name}\` is missing or not finite for ${badCount} matched unit(s) (${describeRows(bad, badCount)}): impute them, or drop those units before matching`,
     });
   }
-  const yc = (m: number) => (pairY ? pairY[m]! : y[p.control[m]!]!);
-
-  // τ_i per matched treated unit (pairs are grouped by treated in any order).
-  const yhat0 = new Float64Array(n);
-  for (let m = 0; m < M; m++) yhat0[p.treated[m]!] += p.weight[m]! * yc(m);
-  let n1 = 0;
-  let sumT = 0;
-  let sumC = 0;
-  for (let i = 0; i < n; i++) {
-    if (match.treatment[i] && match.matched[i]) {
-      n1++;
-      sumT += y[i]!;
-      sumC += yhat0[i]!;
-    }
+  const adjust = options.adjust ?? [];
+  if (!Array.isArray(adjust)) badArgument('adjust', `adjust must be a list of covariate columns, received ${JSON.stringify(adjust)}`);
+  // Is this SE method defined for this match? (./seMethods.ts; reasons in CLI terms.)
+  if (se === 'ai-ps') checkAiPsOptions(options);
+  const facts = { ...matchFacts(match), pairOutcome: pairY !== undefined, adjust: adjust.length > 0, propensity: options.propensity !== undefined };
+  const why = seMethodProblem(se, facts);
+  if (why) badArgument('se', `se '${se}' is not available here: ${why}`);
+  if (se === 'ai-ps' && options.propensity!.scores.length !== n) {
+    badArgument('propensity', `the propensity fit has ${options.propensity!.scores.length} units but the match has ${n}: pass the fit the match was made from`);
   }
-  const meanTreated = sumT / n1;
-  const meanControl = sumC / n1;
-  const estimate = meanTreated - meanControl;
+
+  const warnings: string[] = [];
+  // Bias correction (Abadie–Imbens 2011): every match's control outcome moved to the treated
+  // unit's covariates by the regression on the matched controls. Regression adjustment ('pairs')
+  // happens in the regression itself.
+  const Z = adjust.length > 0 ? adjustmentDesign(data, adjust, options) : null;
+  let yPair = pairY;
+  let adjustedBy = '';
+  if (Z && se !== 'pairs') {
+    yPair = biasCorrectedOutcomes(match, y, pairY, Z, warnings);
+    adjustedBy = `, bias-corrected (Abadie–Imbens 2011) for ${Z.names.join(', ')}`;
+  }
+
+  // τ_i per matched treated unit and the Abadie–Imbens sums (./aiStats.ts).
+  const stats = aiStatistics(match, y, yPair);
+  const moments = aiMoments(stats.sums);
+  const n1 = stats.sums.n1;
+  const meanTreated = moments.meanTreated;
+  let meanControl = moments.meanControl;
+  let estimate = meanTreated - meanControl;
 
   // Naive difference over all units with an outcome.
   let nt = 0, st = 0, nc = 0, sc = 0, missingUnmatched = 0;
@@ -158,7 +189,6 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
     }
   }
   const naive = nt > 0 && nc > 0 ? st / nt - sc / nc : NaN;
-  const warnings: string[] = [];
   // With pair-level control outcomes, controls have no outcome of their own: no naive difference.
   if (missingUnmatched > 0 && !pairY) {
     warnings.push(`outcome \`${name}\` is missing for ${missingUnmatched} unmatched unit(s): they are left out of the naive difference only`);
@@ -167,30 +197,40 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
   let seValue: number | null = null;
   let seStandard: number | null = null;
   let seUnadjusted: number | null = null;
-  let method = 'none';
+  let method = 'none' + adjustedBy;
   if (se === 'ai' || se === 'ai-ps') {
-    if (se === 'ai-ps') checkAiPs(match, options, pairY);
-    const r = abadieImbens(match, y, yhat0, estimate, n1, J, pairY);
-    seValue = r.se;
-    seStandard = r.seStandard;
-    method = `ai (Abadie–Imbens 2006, ${J === 0 ? 'homoskedastic, varMatches = 0' : `heteroskedastic, varMatches = ${J}`})`;
+    let v = moments.variance;
+    if (J > 0) {
+      const sigma = conditionalVariances(match, y, J);
+      let s2 = 0;
+      for (let j = 0; j < n; j++) if (stats.K[j]! > 0) s2 += (stats.K[j]! ** 2 - stats.KK[j]!) * sigma[j]!;
+      v = (moments.tauSpread + s2) / (n1 * n1);
+    }
+    seValue = Math.sqrt(v);
+    // Matching's se.standard is that of the unadjusted pair differences, bias correction or not.
+    seStandard = yPair === pairY ? moments.seStandard : aiMoments(aiStatistics(match, y, pairY).sums).seStandard;
+    method = `ai (Abadie–Imbens 2006, ${J === 0 ? 'homoskedastic, varMatches = 0' : `heteroskedastic, varMatches = ${J}`}${adjustedBy})`;
     if (se === 'ai-ps') {
       const L = options.psNeighbours ?? 2;
       const information = options.information ?? 'expected';
-      const adj = estimatedScoreAdjustment(data, match, options.propensity!, y, name, yhat0, estimate, L, information);
-      const v = r.se * r.se - adj.cVc + adj.dVd;
-      if (!(v > 0)) {
-        throw new CounterfactError({ code: 'bad_argument', column: 'se', message: `se 'ai-ps': the adjusted variance is not positive (${v.toPrecision(3)}; the estimated-score correction exceeds the Abadie–Imbens variance): raise psNeighbours or use se 'ai'` });
+      const adj = estimatedScoreAdjustment(data, match, options.propensity!, y, name, stats.yhat0, estimate, L, information);
+      const va = v - adj.cVc + adj.dVd;
+      if (!(va > 0)) {
+        throw new CounterfactError({ code: 'bad_argument', column: 'se', message: `se 'ai-ps': the adjusted variance is not positive (${va.toPrecision(3)}; the estimated-score correction exceeds the Abadie–Imbens variance): raise psNeighbours or use se 'ai'` });
       }
       if (adj.thinUnits > 0) warnings.push(`se 'ai-ps': ${adj.thinUnits} unit-group covariance(s) had fewer than 2 neighbours and were taken as 0`);
-      seUnadjusted = r.se;
-      seValue = Math.sqrt(v);
-      method = `ai-ps (Abadie–Imbens 2016: Abadie–Imbens 2006 variance, ${J === 0 ? 'varMatches = 0' : `varMatches = ${J}`}, adjusted for the estimated propensity score; covariances from ${L} neighbours, ${information} information)`;
+      seUnadjusted = seValue;
+      seValue = Math.sqrt(va);
+      method = `ai-ps (Abadie–Imbens 2016: Abadie–Imbens 2006 variance, ${J === 0 ? 'varMatches = 0' : `varMatches = ${J}`}, adjusted for the estimated propensity score; covariates from ${L} neighbours, ${information} information)`;
     }
   } else if (se === 'pairs') {
-    const r = pairsClusterSe(match, y, pairY);
+    const r = matchedRegression(match, y, pairY, Z, warnings);
     seValue = r.se;
     method = r.method;
+    if (Z) {
+      estimate = r.estimate;
+      meanControl = meanTreated - estimate;
+    }
   }
   const z = normalQuantile(1 - (1 - level) / 2);
   const ok = seValue !== null && Number.isFinite(seValue);
@@ -216,25 +256,14 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
   });
 }
 
-/** Preconditions of the Abadie–Imbens (2016) theory, each failure named with its fix. */
-function checkAiPs(match: MatchResult, options: AttOptions, pairY: Float64Array | undefined): void {
+/** The options 'ai-ps' needs (where it applies to the match is ./seMethods.ts's to say). */
+function checkAiPsOptions(options: AttOptions): void {
   const fit = options.propensity;
   const L = options.psNeighbours ?? 2;
   if (!fit || fit.kind !== 'PropensityFit') badArgument('propensity', "se 'ai-ps' needs the propensity fit the match used: pass { propensity: fit }");
   if (!(Number.isInteger(L) && L >= 2)) badArgument('psNeighbours', `psNeighbours must be a whole number ≥ 2 (a covariance needs two neighbours), received ${L}`);
   const info = options.information ?? 'expected';
   if (info !== 'expected' && info !== 'observed') badArgument('information', `information must be 'expected' or 'observed', received ${JSON.stringify(info)}`);
-  const s = match.settings;
-  const why =
-    s.method !== 'nearest' ? `it applies to nearest-neighbour matching on the score, not to ${match.method}`
-    : s.replace !== true ? 'it applies to matching with replacement: match with { replace: true }'
-    : Array.isArray(s.exact) && s.exact.length > 0 ? 'it has no version for exact strata: drop `exact`'
-    : match.counts.unmatchedTreated > 0 || match.counts.discardedTreated > 0 ? 'it needs every treated unit matched (no caliper or common-support rule drops treated units): drop the caliper/discard'
-    : pairY ? 'it has no version for pair-level outcomes (pairOutcome)'
-    : !match.distance ? 'the match has no distance'
-    : null;
-  if (why) badArgument('se', `se 'ai-ps' (Abadie–Imbens 2016) is not available here: ${why}; or use se 'ai'`);
-  if (fit!.scores.length !== match.nUnits) badArgument('propensity', `the propensity fit has ${fit!.scores.length} units but the match has ${match.nUnits}: pass the fit the match was made from`);
 }
 
 /**
@@ -248,8 +277,8 @@ function estimatedScoreAdjustment(data: Table, match: MatchResult, fit: Propensi
   const include = new Uint8Array(n);
   for (let i = 0; i < n; i++) include[i] = match.discarded[i] ? 0 : 1;
   const treatedGroup = sortGroup(d, match.treatment, 1, include);
-  const ratio = Number(match.settings.ratio ?? 1);
-  const ties = match.settings.ties === true;
+  const ratio = ratioOf(match);
+  const ties = tiesOf(match);
   // Every included control's outcome enters d: report all that are missing at once.
   const bad: number[] = [];
   let badCount = 0;
@@ -275,52 +304,6 @@ function estimatedScoreAdjustment(data: Table, match: MatchResult, fit: Propensi
   });
 }
 
-function abadieImbens(
-  match: MatchResult,
-  y: Float64Array,
-  yhat0: Float64Array,
-  tau: number,
-  n1: number,
-  J: number,
-  pairY: Float64Array | undefined,
-): { se: number; seStandard: number } {
-  const p = match.pairs;
-  const M = p.treated.length;
-  const n = match.nUnits;
-  const yc = (m: number) => (pairY ? pairY[m]! : y[p.control[m]!]!);
-  // First term: Σ_i (τ_i − τ̂)².
-  let s1 = 0;
-  for (let i = 0; i < n; i++) {
-    if (match.treatment[i] && match.matched[i]) s1 += (y[i]! - yhat0[i]! - tau) ** 2;
-  }
-  // K_j and KK_j.
-  const K = new Float64Array(n);
-  const KK = new Float64Array(n);
-  for (let m = 0; m < M; m++) {
-    const w = p.weight[m]!;
-    K[p.control[m]!] += w;
-    KK[p.control[m]!] += w * w;
-  }
-  // Pair-level residual variance (Matching's Var.calc = 0): half the weighted mean of (τ_pair − τ̂)².
-  let sw = 0;
-  let swe = 0;
-  for (let m = 0; m < M; m++) {
-    const w = p.weight[m]!;
-    sw += w;
-    swe += w * (y[p.treated[m]!]! - yc(m) - tau) ** 2;
-  }
-  const sigmaHomo = (0.5 * swe) / sw;
-  let sigma: Float64Array | null = null;
-  if (J > 0) sigma = conditionalVariances(match, y, J);
-  let s2 = 0;
-  for (let j = 0; j < n; j++) {
-    if (K[j]! > 0) s2 += (K[j]! * K[j]! - KK[j]!) * (sigma ? sigma[j]! : sigmaHomo);
-  }
-  const v = (s1 + s2) / (n1 * n1);
-  // Matching's se.standard: from the weighted pair residuals, ignoring the reuse of controls.
-  return { se: Math.sqrt(v), seStandard: Math.sqrt(swe / (sw * n1)) };
-}
-
 /**
  * σ̂²_j as Matching's Var.calc = J: the sample variance (n − 1 divisor) of the outcome over unit
  * j and its J nearest neighbours on the match distance among all non-discarded units of the
@@ -333,7 +316,7 @@ function conditionalVariances(match: MatchResult, y: Float64Array, J: number): F
   const n = match.nUnits;
   const out = new Float64Array(n);
   // Matching's distance.tolerance (1e-5) on the squared standardised distance.
-  const tol = typeof match.settings.tieTolerance === 'number' ? (match.settings.tieTolerance as number) : 1e-5;
+  const tol = tieToleranceOf(match);
   let mean0 = 0;
   for (let i = 0; i < n; i++) mean0 += d![i]!;
   mean0 /= n;
@@ -371,8 +354,57 @@ function conditionalVariances(match: MatchResult, y: Float64Array, J: number): F
   return out;
 }
 
-/** HC1 cluster-robust SE of the treatment coefficient in the weighted regression Y ~ 1 + T. */
-function pairsClusterSe(match: MatchResult, y: Float64Array, pairY: Float64Array | undefined): { se: number; method: string } {
+/** The covariates of `adjust` as scaled design columns over all units (intercept not included). */
+interface AdjustmentDesign {
+  readonly names: readonly string[];
+  readonly columns: readonly Float64Array[];
+}
+
+function adjustmentDesign(data: Table, adjust: readonly string[], options: AttOptions): AdjustmentDesign {
+  if (data.nRows === 0) badArgument('adjust', 'adjust needs the data table with the covariate columns: pass the table the match was made from');
+  const categorical = options.categorical ?? options.propensity?.categorical ?? [];
+  const design = buildDesign(data, adjust, { categorical: categorical.filter((c) => adjust.includes(c)) });
+  const all = new Float64Array(data.nRows).fill(1);
+  return { names: design.names, columns: design.columns.map((v) => scaledColumn(v, all)) };
+}
+
+/**
+ * Abadie & Imbens (2011) bias correction, as R Matching's BiasAdjust for the ATT: μ̂₀ is the
+ * weighted least-squares regression of the control outcome on [1, Z] over the matches (weight
+ * w_m = 1/M_i, so a control counts K_j times, as Matching's Kcount), and each match's control
+ * outcome becomes Y_c + μ̂₀(Z_t) − μ̂₀(Z_c). Covariates that are linear combinations of others
+ * among the matched controls are dropped (Matching adds a small ridge instead) and named.
+ */
+function biasCorrectedOutcomes(match: MatchResult, y: Float64Array, pairY: Float64Array | undefined, Z: AdjustmentDesign, warnings: string[]): Float64Array {
+  const p = match.pairs;
+  const M = p.treated.length;
+  const cols: Float64Array[] = [new Float64Array(M).fill(1), ...Z.columns.map((z) => Float64Array.from(p.control, (c) => z[c]!))];
+  const yc = Float64Array.from(p.control, (c, m) => (pairY ? pairY[m]! : y[c]!));
+  const fit = weightedLeastSquares(cols, yc, Float64Array.from(p.weight), null);
+  if (fit.rank === 0) badArgument('adjust', 'the regression of the outcome on the adjust covariates over the matched controls cannot be fitted: check the covariates');
+  const dropped = Z.names.filter((_, k) => !fit.kept[k + 1]);
+  if (dropped.length > 0) warnings.push(`adjust: ${dropped.join(', ')} dropped from the bias correction (a linear combination of the other covariates among the matched controls)`);
+  const out = new Float64Array(M);
+  for (let m = 0; m < M; m++) {
+    const t = p.treated[m]!;
+    const c = p.control[m]!;
+    let shift = 0;
+    for (let k = 0; k < Z.columns.length; k++) {
+      if (fit.kept[k + 1]) shift += fit.beta[k + 1]! * (Z.columns[k]![t]! - Z.columns[k]![c]!);
+    }
+    out[m] = yc[m]! + shift;
+  }
+  return out;
+}
+
+/**
+ * MatchIt's route: the weighted regression y ~ treat (+ the adjust covariates) on the matched
+ * sample, HC1 cluster-robust by matched set (MatchIt's subclass: the treated unit and its
+ * controls). When controls are reused (with replacement) sets overlap and the SE is HC1 robust
+ * by unit instead (as MatchIt's vignette suggests); with `pairOutcome`, one row per treated unit
+ * and per match, clustered by matched set.
+ */
+function matchedRegression(match: MatchResult, y: Float64Array, pairY: Float64Array | undefined, Z: AdjustmentDesign | null, warnings: string[]): { estimate: number; se: number; method: string } {
   const p = match.pairs;
   const n = match.nUnits;
   const M = p.treated.length;
@@ -386,61 +418,46 @@ function pairsClusterSe(match: MatchResult, y: Float64Array, pairY: Float64Array
     sets[c] = t;
     sets[t] = t;
   }
-  const rows: { y: number; t: number; w: number; g: number }[] = [];
-  let method: string;
+  const unit: number[] = [], ys: number[] = [], ts: number[] = [], ws: number[] = [], gs: number[] = [];
+  const row = (u: number, yv: number, t: number, w: number, g: number) => {
+    unit.push(u);
+    ys.push(yv);
+    ts.push(t);
+    ws.push(w);
+    gs.push(g);
+  };
+  let how: string;
   if (pairY) {
-    for (let i = 0; i < n; i++) if (match.treatment[i] && match.matched[i]) rows.push({ y: y[i]!, t: 1, w: 1, g: i });
-    for (let m = 0; m < M; m++) rows.push({ y: pairY[m]!, t: 0, w: p.weight[m]!, g: p.treated[m]! });
-    method = 'pairs (weighted regression, HC1 cluster-robust by matched set, one row per match)';
+    for (let i = 0; i < n; i++) if (match.treatment[i] && match.matched[i]) row(i, y[i]!, 1, 1, i);
+    for (let m = 0; m < M; m++) row(p.control[m]!, pairY[m]!, 0, p.weight[m]!, p.treated[m]!);
+    how = 'HC1 cluster-robust by matched set, one row per match';
   } else if (overlap) {
-    for (let i = 0; i < n; i++) if (match.matched[i]) rows.push({ y: y[i]!, t: match.treatment[i]!, w: match.weights[i]!, g: i });
-    method = 'pairs (weighted regression, HC1 robust by unit: controls are reused, so matched sets overlap)';
+    for (let i = 0; i < n; i++) if (match.matched[i]) row(i, y[i]!, match.treatment[i]!, match.weights[i]!, i);
+    how = 'HC1 robust by unit: controls are reused, so matched sets overlap';
   } else {
-    for (let i = 0; i < n; i++) if (match.matched[i]) rows.push({ y: y[i]!, t: match.treatment[i]!, w: match.weights[i]!, g: sets[i]! });
-    method = 'pairs (weighted regression, HC1 cluster-robust by matched set)';
+    for (let i = 0; i < n; i++) if (match.matched[i]) row(i, y[i]!, match.treatment[i]!, match.weights[i]!, sets[i]!);
+    how = 'HC1 cluster-robust by matched set';
   }
-  return { se: wlsClusterSe(rows), method };
+  const w = Float64Array.from(ws);
+  const cols: Float64Array[] = [new Float64Array(ys.length).fill(1), Float64Array.from(ts)];
+  for (const z of Z?.columns ?? []) cols.push(scaledColumn(Float64Array.from(unit, (u) => z[u]!), w));
+  const fit = weightedLeastSquares(cols, Float64Array.from(ys), w, Int32Array.from(gs));
+  if (!fit.kept[1]) badArgument('adjust', 'treatment is a linear combination of the adjust covariates in the matched sample: drop the covariate that separates treated from controls');
+  const names = Z?.names ?? [];
+  const dropped = names.filter((_, k) => !fit.kept[k + 2]);
+  const kept = names.filter((_, k) => fit.kept[k + 2]);
+  if (dropped.length > 0) warnings.push(`adjust: ${dropped.join(', ')} dropped from the regression (constant or a linear combination of the other covariates in the matched sample; lm reports NA)`);
+  const formula = Z ? `regression on the matched sample, y ~ treat${kept.map((k) => ` + ${k}`).join('')}, weighted` : 'weighted regression';
+  return { estimate: fit.beta[1]!, se: fit.se[1]!, method: `pairs (${formula}, ${how})` };
 }
 
 /**
- * For Y ~ 1 + T by weighted least squares: the HC1 cluster-robust SE of the T coefficient,
- * V = c (X'WX)⁻¹ [Σ_g u_g u_g'] (X'WX)⁻¹, u_g = Σ_{i∈g} w_i e_i x_i,
- * c = G/(G − 1) · (N − 1)/(N − 2) (sandwich::vcovCL type HC1). With one row per cluster this is
- * the plain HC1 robust SE.
+ * For Y ~ 1 + T by weighted least squares: the HC1 cluster-robust SE of the T coefficient, as
+ * sandwich::vcovCL type HC1 (./regression.ts). With one row per cluster this is the plain HC1
+ * robust SE.
  */
 export function wlsClusterSe(rows: readonly { y: number; t: number; w: number; g: number }[]): number {
-  let s00 = 0, s01 = 0, s11 = 0, b0 = 0, b1 = 0;
-  for (const r of rows) {
-    s00 += r.w;
-    s01 += r.w * r.t;
-    s11 += r.w * r.t * r.t;
-    b0 += r.w * r.y;
-    b1 += r.w * r.y * r.t;
-  }
-  const det = s00 * s11 - s01 * s01;
-  const i00 = s11 / det, i01 = -s01 / det, i11 = s00 / det;
-  const beta0 = i00 * b0 + i01 * b1;
-  const beta1 = i01 * b0 + i11 * b1;
-  const u = new Map<number, [number, number]>();
-  for (const r of rows) {
-    const e = r.y - beta0 - beta1 * r.t;
-    const cur = u.get(r.g) ?? [0, 0];
-    cur[0] += r.w * e;
-    cur[1] += r.w * e * r.t;
-    u.set(r.g, cur);
-  }
-  let m00 = 0, m01 = 0, m11 = 0;
-  for (const [a, b] of u.values()) {
-    m00 += a * a;
-    m01 += a * b;
-    m11 += b * b;
-  }
-  // (bread · meat · bread)[1][1]
-  const r0 = i01 * m00 + i11 * m01;
-  const r1 = i01 * m01 + i11 * m11;
-  const v11 = r0 * i01 + r1 * i11;
-  const G = u.size;
-  const N = rows.length;
-  const c = (G / (G - 1)) * ((N - 1) / (N - 2));
-  return Math.sqrt(c * v11);
+  const cols = [new Float64Array(rows.length).fill(1), Float64Array.from(rows, (r) => r.t)];
+  const fit = weightedLeastSquares(cols, Float64Array.from(rows, (r) => r.y), Float64Array.from(rows, (r) => r.w), Int32Array.from(rows, (r) => r.g));
+  return fit.se[1]!;
 }

@@ -7,6 +7,7 @@
 import type { MatchResult } from '../contracts.js';
 import { buildDesign, isBinary } from '../data/design.js';
 import { getNumeric, type Table } from '../data/table.js';
+import { addAiSums, aiMoments, aiStatistics, ZERO_AI_SUMS, type AiSums } from '../effects/aiStats.js';
 import { CounterfactError } from '../problems.js';
 import { normalQuantile, twoSidedP } from '../stats/distributions.js';
 
@@ -23,17 +24,8 @@ export interface ShardSummary {
   readonly kind: 'ShardSummary';
   readonly shard: string;
   readonly counts: { treated: number; controls: number; matchedTreated: number; matchedControls: number };
-  readonly att: {
-    readonly n1: number;
-    readonly sumTau: number;
-    readonly sumTau2: number;
-    readonly sumY1: number;
-    readonly sumY0: number;
-    readonly sumW: number;
-    readonly sumWTau: number;
-    readonly sumWTau2: number;
-    readonly sumReuse: number;
-  };
+  /** The Abadie–Imbens sufficient statistics (src/effects/aiStats.ts). */
+  readonly att: AiSums;
   /** Per design column: treated and control moments before (unweighted) and after (raw match weights). */
   readonly balance: Readonly<Record<string, { binary: boolean; tb: Moments; cb: Moments; ta: Moments; ca: Moments }>>;
 }
@@ -59,41 +51,11 @@ function moments(v: Float64Array, sel: (i: number) => number): Moments {
  */
 export function summarizeShard(shard: string, data: Table, match: MatchResult, options: { outcome: string; covariates: readonly string[]; categorical?: readonly string[] }): ShardSummary {
   const y = getNumeric(data, options.outcome, 'outcome', true);
-  const n = match.nUnits;
   const p = match.pairs;
-  const yhat = new Float64Array(n);
-  const K = new Float64Array(n);
-  const KK = new Float64Array(n);
-  const raw = new Float64Array(n);
-  for (let m = 0; m < p.treated.length; m++) {
-    const w = p.weight[m]!;
-    yhat[p.treated[m]!] += w * y[p.control[m]!]!;
-    K[p.control[m]!] += w;
-    KK[p.control[m]!] += w * w;
-    raw[p.control[m]!] += w;
-    raw[p.treated[m]!] = 1;
-  }
-  let n1 = 0, sumTau = 0, sumTau2 = 0, sumY1 = 0, sumY0 = 0;
-  for (let i = 0; i < n; i++) {
-    if (match.treatment[i] && match.matched[i]) {
-      const tau = y[i]! - yhat[i]!;
-      n1++;
-      sumTau += tau;
-      sumTau2 += tau * tau;
-      sumY1 += y[i]!;
-      sumY0 += yhat[i]!;
-    }
-  }
-  let sumW = 0, sumWTau = 0, sumWTau2 = 0;
-  for (let m = 0; m < p.treated.length; m++) {
-    const w = p.weight[m]!;
-    const t = y[p.treated[m]!]! - y[p.control[m]!]!;
-    sumW += w;
-    sumWTau += w * t;
-    sumWTau2 += w * t * t;
-  }
-  let sumReuse = 0;
-  for (let j = 0; j < n; j++) if (K[j]! > 0) sumReuse += K[j]! * K[j]! - KK[j]!;
+  const stats = aiStatistics(match, y);
+  // Raw match weights: treated 1, controls Σ 1/M_i (K_j).
+  const raw = Float64Array.from(stats.K);
+  for (let m = 0; m < p.treated.length; m++) raw[p.treated[m]!] = 1;
   const design = buildDesign(data, options.covariates, { categorical: options.categorical, allLevels: true });
   const balance: Record<string, { binary: boolean; tb: Moments; cb: Moments; ta: Moments; ca: Moments }> = {};
   design.columns.forEach((v, k) => {
@@ -109,7 +71,7 @@ export function summarizeShard(shard: string, data: Table, match: MatchResult, o
     kind: 'ShardSummary',
     shard,
     counts: { treated: match.counts.treated, controls: match.counts.controls, matchedTreated: match.counts.matchedTreated, matchedControls: match.counts.matchedControls },
-    att: { n1, sumTau, sumTau2, sumY1, sumY0, sumW, sumWTau, sumWTau2, sumReuse },
+    att: stats.sums,
     balance,
   };
 }
@@ -147,16 +109,15 @@ export function combineShards(summaries: readonly ShardSummary[], level = 0.95):
     if (names.has(s.shard)) throw new CounterfactError({ code: 'bad_argument', column: 'shard', message: `shard "${s.shard}" appears twice: each stratum must be summarised once` });
     names.add(s.shard);
   }
-  const A = { n1: 0, sumTau: 0, sumTau2: 0, sumY1: 0, sumY0: 0, sumW: 0, sumWTau: 0, sumWTau2: 0, sumReuse: 0 };
+  let A: AiSums = ZERO_AI_SUMS;
   const counts = { treated: 0, controls: 0, matchedTreated: 0, matchedControls: 0 };
   for (const s of summaries) {
-    for (const k of Object.keys(A) as (keyof typeof A)[]) A[k] += s.att[k];
+    A = addAiSums(A, s.att);
     for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += s.counts[k];
   }
-  const tau = A.sumTau / A.n1;
-  const s1 = A.sumTau2 - A.n1 * tau * tau;
-  const sigma = (0.5 * (A.sumWTau2 - 2 * tau * A.sumWTau + tau * tau * A.sumW)) / A.sumW;
-  const se = Math.sqrt((s1 + sigma * A.sumReuse) / (A.n1 * A.n1));
+  const ai = aiMoments(A);
+  const tau = ai.tau;
+  const se = Math.sqrt(ai.variance);
   const z = normalQuantile(1 - (1 - level) / 2);
   const covs = Object.keys(summaries[0]?.balance ?? {});
   let rawControlWeight = 0;
@@ -198,8 +159,8 @@ export function combineShards(summaries: readonly ShardSummary[], level = 0.95):
     ciLower: tau - z * se,
     ciUpper: tau + z * se,
     pValue: twoSidedP(tau / se),
-    meanTreated: A.sumY1 / A.n1,
-    meanControl: A.sumY0 / A.n1,
+    meanTreated: ai.meanTreated,
+    meanControl: ai.meanControl,
     balance,
   };
 }
