@@ -1,165 +1,269 @@
 /**
- * `npm run bench`: the estimation core on synthetic job-centre registers, stage by stage
- * (read CSV → propensity fit → 1:1 nearest matching → ATT with Abadie–Imbens SE → balance),
- * with R MatchIt on the same file in the same run when R and MatchIt are installed.
+ * `npm run bench`: counterfact against R MatchIt on the same synthetic register file, in one
+ * run, each side in its own process, timed from outside (wall time and peak RSS of the process).
  *
- *   tsx bench/pipeline.ts [--rows 220000,1100000] [--covariates 20] [--treated-share 0.1]
- *                         [--seed 1] [--no-r] [--workers N] [--out bench/results.json]
- * The propensity fit uses N worker threads (default: all cores; 1 = this thread only).
+ *   tsx bench/pipeline.ts [--rows 220000,1100000] [--large] [--format csv|parquet|csv,parquet]
+ *                         [--covariates 17] [--treated-share 0.0909] [--seed 1]
+ *                         [--no-r] [--r-balance] [--r-max-rows 1100000] [--no-build]
+ *                         [--out bench/results.json]
  *
- * Each size runs in its own child process so the peak RSS printed is that run's alone.
- * Prints a table (rows, stage, seconds, rows/s, peak RSS, ratio to MatchIt) and writes JSON.
+ * - counterfact: the built CLI exactly as a user runs it, default Node settings (NODE_OPTIONS
+ *   removed): `node bin/counterfact.js estimate --data F --treatment treat --outcome outcome
+ *   --covariates … --se ai --json`. The package is built first (`npm run build`) unless --no-build.
+ * - R: bench/matchit.R — data.table::fread + MatchIt::matchit(method = "nearest") + weighted lm,
+ *   with R_LIBS pointing at R_PEERS_LIB (default /opt/r-peers) when that folder exists. Only
+ *   MatchIt ≥ 4.7.2 is used; an older MatchIt (quadratic nearest matching) is reported and skipped.
+ * - Stage breakdown: `node bin/counterfact.js bench --data F --json` (read, fit, match, ATT + AI
+ *   SE, balance, timed in-process, with each stage's distance from its floor).
+ *
+ * Defaults mirror a reported user case: 1.1 M rows with ~1 M controls and ~100 k treated
+ * (share 1/11), 17 covariates (two categorical: 4 and 8 levels). --large adds 11 M rows (R is
+ * skipped above --r-max-rows). Wall time and peak RSS come from /usr/bin/time (%e, %M) when it
+ * exists, else from polling /proc/PID/status (VmHWM). Writes --out (JSON) and prints a table.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fitPropensity } from '../src/propensity/index.js';
-import { matchNearest } from '../src/matching/index.js';
-import { estimateATT } from '../src/effects/index.js';
-import { assessBalance } from '../src/balance/index.js';
-import { generateRegister } from '../src/synth/index.js';
-import { readTableFile } from '../src/io/readTable.js';
-import { writeTableFile } from '../src/io/write.js';
-import { createParallelAccumulator } from '../src/io/parallel.js';
-import { availableParallelism } from 'node:os';
 
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '220000,1100000' },
-    covariates: { type: 'string', default: '20' },
-    'treated-share': { type: 'string', default: '0.1' },
+    large: { type: 'boolean', default: false },
+    format: { type: 'string', default: 'csv' },
+    covariates: { type: 'string', default: '17' },
+    'treated-share': { type: 'string', default: String(1 / 11) },
     seed: { type: 'string', default: '1' },
     'no-r': { type: 'boolean', default: false },
+    'r-balance': { type: 'boolean', default: false },
+    'r-max-rows': { type: 'string', default: '1100000' },
+    'no-build': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results.json' },
-    child: { type: 'string' },
-    workers: { type: 'string', default: String(availableParallelism()) },
-    covs: { type: 'string' },
+    dir: { type: 'string', default: join(tmpdir(), 'counterfact-bench') },
   },
 });
 
-interface StageTime {
-  stage: string;
-  seconds: number;
+const sizes = values.rows!.split(',').map((s) => Number(s.trim()));
+if (values.large && !sizes.includes(11_000_000)) sizes.push(11_000_000);
+const formats = values.format!.split(',').map((s) => s.trim()) as ('csv' | 'parquet')[];
+for (const f of formats) if (f !== 'csv' && f !== 'parquet') throw new Error(`--format takes csv and/or parquet, received ${f}`);
+const P = Number(values.covariates);
+const share = Number(values['treated-share']);
+const seed = Number(values.seed);
+const rMaxRows = Number(values['r-max-rows']);
+const CLI = join(process.cwd(), 'bin', 'counterfact.js');
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const rLib = process.env.R_PEERS_LIB ?? '/opt/r-peers';
+
+interface Measured {
+  status: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  wallSeconds: number;
+  peakRssMb: number | null;
 }
 
-async function child(file: string, covariates: string[]): Promise<void> {
-  const times: StageTime[] = [];
-  const t = () => performance.now() / 1000;
-  let t0 = t();
-  const { table } = await readTableFile(file);
-  times.push({ stage: 'read', seconds: t() - t0 });
-  t0 = t();
-  const workers = Number(values.workers);
-  const accumulator = workers > 1 ? createParallelAccumulator({ workers }) : undefined;
-  const fit = fitPropensity(table, { treatment: 'treat', covariates, accumulator });
-  accumulator?.close();
-  times.push({ stage: 'fit', seconds: t() - t0 });
-  t0 = t();
-  const match = matchNearest(fit);
-  times.push({ stage: 'match', seconds: t() - t0 });
-  t0 = t();
-  const effect = estimateATT(table, match, { outcome: 'outcome', se: 'ai' });
-  times.push({ stage: 'att+ai', seconds: t() - t0 });
-  t0 = t();
-  const balance = assessBalance(table, match, covariates);
-  times.push({ stage: 'balance', seconds: t() - t0 });
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(
-    JSON.stringify({ times, peakRssMb, att: effect.estimate, se: effect.se, maxSmdAfter: balance.summary.maxAbsSmdAfter }) + '\n',
+/** Run a command to completion; wall time from this process, peak RSS from /usr/bin/time or /proc. */
+function runMeasured(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const full = TIME ? [TIME, ['-f', 'BENCHTIME %e %M', cmd, ...args]] as const : ([cmd, args] as const);
+    const t0 = performance.now();
+    const child = spawn(full[0], [...full[1]], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let polledKb = 0;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const poll = TIME
+      ? null
+      : setInterval(() => {
+          try {
+            const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            if (m) polledKb = Math.max(polledKb, Number(m[1]));
+          } catch {
+            // exited
+          }
+        }, 50);
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      const wallSeconds = (performance.now() - t0) / 1000;
+      if (poll) clearInterval(poll);
+      let peakRssMb: number | null = polledKb ? polledKb / 1024 : null;
+      if (TIME) {
+        const m = /BENCHTIME ([\d.]+) (\d+)\s*$/.exec(stderr);
+        if (m) peakRssMb = Number(m[2]) / 1024;
+        stderr = stderr.replace(/BENCHTIME [\d.]+ \d+\s*$/, '');
+      }
+      resolve({ status, signal, stdout, stderr, wallSeconds, peakRssMb });
+    });
+  });
+}
+
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+function rInfo(): { ok: boolean; reason: string; env: NodeJS.ProcessEnv; matchit?: string; r?: string; dataTable?: string; arrow: boolean } {
+  const env = existsSync(rLib) ? { ...process.env, R_LIBS: rLib } : { ...process.env };
+  if (values['no-r']) return { ok: false, reason: 'R skipped (--no-r)', env, arrow: false };
+  const res = spawnSync(
+    'Rscript',
+    ['-e', 'v <- function(p) tryCatch(as.character(packageVersion(p)), error = function(e) "none"); cat(R.version.string, v("MatchIt"), v("data.table"), requireNamespace("arrow", quietly = TRUE), sep = "|")'],
+    { encoding: 'utf8', env },
   );
-}
-
-function rAvailable(): boolean {
-  if (values['no-r']) return false;
-  try {
-    execFileSync('Rscript', ['-e', 'suppressPackageStartupMessages(library(MatchIt))'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+  if (res.error || res.status !== 0) return { ok: false, reason: 'R is missing (Rscript not found): only counterfact was measured', env, arrow: false };
+  const [r, matchit, dataTable, arrow] = res.stdout.trim().split('|');
+  if (matchit === 'none') return { ok: false, reason: `R MatchIt is not installed (${r}): only counterfact was measured`, env, r, arrow: false };
+  if (dataTable === 'none') return { ok: false, reason: `R data.table is not installed (${r}): only counterfact was measured`, env, r, arrow: false };
+  const [a, b, c] = matchit!.split('.').map(Number);
+  if (a! * 1e6 + b! * 1e3 + (c ?? 0) < 4_007_002) {
+    return { ok: false, reason: `R has MatchIt ${matchit}; this bench compares with MatchIt 4.7.2 or later only (older releases match nearest neighbours in quadratic time). Install 4.7.2 and set R_PEERS_LIB to its library`, env, r, matchit, arrow: false };
   }
+  return { ok: true, reason: '', env, r, matchit, dataTable, arrow: arrow === 'TRUE' };
 }
 
-function runR(file: string, covariates: string[]): { total: number; peakRssMb: number; att: number; stages: Record<string, number>; version: string } | null {
-  const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
-  const args = ['bench/matchit.R', file, 'treat', 'outcome', covariates.join(',')];
-  const res = timeBin
-    ? spawnSync(timeBin, ['-f', 'PEAKRSS %M', 'Rscript', ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })
-    : spawnSync('Rscript', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (res.status !== 0) {
-    process.stderr.write(`R MatchIt failed: ${res.stderr.slice(-500)}\n`);
-    return null;
+function tail(s: string, n = 600): string {
+  return s.length > n ? '…' + s.slice(-n) : s;
+}
+
+async function main(): Promise<void> {
+  if (!values['no-build']) {
+    process.stdout.write('building (npm run build) …\n');
+    const b = spawnSync('npm', ['run', 'build', '--silent'], { encoding: 'utf8', env: cleanEnv() });
+    if (b.status !== 0) throw new Error(`npm run build failed:\n${tail(b.stdout + b.stderr, 3000)}`);
   }
-  const line = res.stdout.trim().split('\n').pop()!;
-  const j = JSON.parse(line);
-  const rss = /PEAKRSS (\d+)/.exec(res.stderr);
-  return {
-    total: j.total,
-    peakRssMb: rss ? Number(rss[1]) / 1024 : NaN,
-    att: j.att,
-    stages: { read: j.read, matchit: j.matchit, effect: j.effect, balance: j.balance },
-    version: j.version,
-  };
-}
-
-async function parent(): Promise<void> {
-  const sizes = values.rows!.split(',').map((s) => Number(s.trim()));
-  const P = Number(values.covariates);
-  const share = Number(values['treated-share']);
-  const seed = Number(values.seed);
-  const dir = join(tmpdir(), 'counterfact-bench');
-  mkdirSync(dir, { recursive: true });
-  const withR = rAvailable();
+  if (!existsSync(join(process.cwd(), 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: run npm run build');
+  mkdirSync(values.dir!, { recursive: true });
+  const R = rInfo();
+  if (!R.ok) process.stdout.write(`${R.reason}\n`);
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  const load0 = loadavg()[0]!;
   const results: Record<string, unknown>[] = [];
-  const lines: string[] = [];
-  const pad = (s: string, n: number) => s.padStart(n);
-  lines.push(`${pad('rows', 10)} ${pad('stage', 10)} ${pad('seconds', 9)} ${pad('rows/s', 12)} ${pad('peak MB', 9)} ${pad('R/ours', 8)}`);
+  const table: string[][] = [];
+  const stageTables: string[] = [];
   for (const n of sizes) {
-    const file = join(dir, `register-${n}-${P}-${seed}.csv`);
-    const g0 = performance.now();
-    const reg = generateRegister({ rows: n, treatedShare: share, covariates: P, spellsPerPerson: 0, seed });
-    const genSeconds = (performance.now() - g0) / 1000;
-    if (!existsSync(file)) await writeTableFile(reg.table, file);
-    const covariates = reg.table.names.filter((c) => !['id', 'treat', 'outcome'].includes(c));
-    const res = spawnSync(process.execPath, ['--import', 'tsx', 'bench/pipeline.ts', '--child', file, '--covs', covariates.join(','), '--workers', values.workers!], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-      env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=16384' },
-    });
-    if (res.status !== 0) throw new Error(`benchmark child failed at ${n} rows: ${res.stderr.slice(-2000)}`);
-    const ours = JSON.parse(res.stdout.trim().split('\n').pop()!);
-    const total = ours.times.reduce((s: number, x: StageTime) => s + x.seconds, 0);
-    const r = withR ? runR(file, covariates) : null;
-    for (const s of ours.times as StageTime[]) {
-      lines.push(`${pad(String(n), 10)} ${pad(s.stage, 10)} ${pad(s.seconds.toFixed(3), 9)} ${pad(Math.round(n / s.seconds).toLocaleString('en'), 12)} ${pad('', 9)} ${pad('', 8)}`);
+    for (const format of formats) {
+      const file = join(values.dir!, `register-${n}-${P}-${share.toFixed(4)}-${seed}.${format}`);
+      const truthFile = file.replace(/\.(csv|parquet)$/, '.truth.json');
+      if (!existsSync(file) || !existsSync(truthFile)) {
+        process.stdout.write(`generating ${file} …\n`);
+        const g = spawnSync(process.execPath, [CLI, 'synth', '--rows', String(n), '--covariates', String(P), '--treated-share', String(share), '--seed', String(seed), '--out', file], { encoding: 'utf8', env: cleanEnv() });
+        if (g.status !== 0) throw new Error(`counterfact synth failed: ${tail(g.stderr)}`);
+      }
+      const truth = JSON.parse(readFileSync(truthFile, 'utf8'));
+      const covariates: string[] = truth.covariates;
+      const bytes = statSync(file).size;
+      process.stdout.write(`${n.toLocaleString('en')} rows, ${format}: counterfact estimate …\n`);
+      const estimateArgs = ['estimate', '--data', file, '--treatment', 'treat', '--outcome', 'outcome', '--covariates', covariates.join(','), '--se', 'ai', '--json'];
+      const ours = await runMeasured(process.execPath, [CLI, ...estimateArgs], cleanEnv());
+      let oursJson: { estimate: number; se: number } | null = null;
+      try {
+        oursJson = ours.status === 0 ? JSON.parse(ours.stdout) : null;
+      } catch {
+        oursJson = null;
+      }
+      process.stdout.write(`  ${ours.wallSeconds.toFixed(1)} s, ${ours.peakRssMb?.toFixed(0)} MB${ours.status === 0 ? '' : ` — FAILED (exit ${ours.status}, signal ${ours.signal}): ${tail(ours.stderr, 300)}`}\n`);
+      process.stdout.write(`${n.toLocaleString('en')} rows, ${format}: counterfact bench (stage breakdown) …\n`);
+      const st = await runMeasured(process.execPath, [CLI, 'bench', '--data', file, '--json'], cleanEnv());
+      let stages: Record<string, unknown> | null = null;
+      try {
+        stages = st.status === 0 ? JSON.parse(st.stdout) : null;
+      } catch {
+        stages = null;
+      }
+      if (!stages) process.stdout.write(`  stage breakdown FAILED (exit ${st.status}, signal ${st.signal}): ${tail(st.stderr, 300)}\n`);
+      let r: Record<string, unknown>;
+      if (!R.ok) r = { skipped: R.reason };
+      else if (n > rMaxRows) r = { skipped: `above --r-max-rows ${rMaxRows}` };
+      else if (format === 'parquet' && !R.arrow) r = { skipped: 'the R arrow package is not installed: R cannot read Parquet here' };
+      else {
+        process.stdout.write(`${n.toLocaleString('en')} rows, ${format}: R (fread + matchit + lm) …\n`);
+        const args = ['bench/matchit.R', file, 'treat', 'outcome', covariates.join(',')];
+        if (values['r-balance']) args.push('--balance');
+        const res = await runMeasured('Rscript', args, R.env);
+        let j: Record<string, unknown> | null = null;
+        try {
+          j = res.status === 0 ? JSON.parse(res.stdout.trim().split('\n').pop()!) : null;
+        } catch {
+          j = null;
+        }
+        r = { wallSeconds: res.wallSeconds, peakRssMb: res.peakRssMb, status: res.status, signal: res.signal, ...(j ? { inProcess: j } : { error: tail(res.stderr) }) };
+        process.stdout.write(`  ${res.wallSeconds.toFixed(1)} s, ${res.peakRssMb?.toFixed(0)} MB${j ? '' : ` — FAILED: ${tail(res.stderr, 300)}`}\n`);
+      }
+      const rWall = typeof r.wallSeconds === 'number' && r.status === 0 ? (r.wallSeconds as number) : null;
+      const ratio = rWall !== null && ours.status === 0 ? rWall / ours.wallSeconds : null;
+      results.push({
+        rows: n,
+        format,
+        covariates: P,
+        treatedShare: share,
+        seed,
+        treated: truth.treated,
+        fileBytes: bytes,
+        trueAtt: truth.att,
+        counterfact: {
+          command: `node bin/counterfact.js ${estimateArgs.map((a) => (a === file ? 'FILE' : a)).join(' ')}`,
+          wallSeconds: ours.wallSeconds,
+          peakRssMb: ours.peakRssMb,
+          status: ours.status,
+          signal: ours.signal,
+          att: oursJson?.estimate ?? null,
+          se: oursJson?.se ?? null,
+          ...(ours.status === 0 ? {} : { error: tail(ours.stderr) }),
+        },
+        stages,
+        r,
+        ratioRToCounterfact: ratio,
+      });
+      const rj = (r as { inProcess?: { att: number } }).inProcess;
+      table.push([
+        n.toLocaleString('en'),
+        format,
+        ours.status === 0 ? ours.wallSeconds.toFixed(1) : `failed after ${ours.wallSeconds.toFixed(1)}`,
+        ours.peakRssMb?.toFixed(0) ?? '?',
+        oursJson ? oursJson.estimate.toFixed(5) : '—',
+        rWall !== null ? rWall.toFixed(1) : typeof r.skipped === 'string' ? 'skipped' : 'failed',
+        typeof r.peakRssMb === 'number' ? (r.peakRssMb as number).toFixed(0) : '—',
+        rj ? rj.att.toFixed(5) : '—',
+        ratio !== null ? `${ratio.toFixed(2)}×` : '—',
+        (truth.att as number).toFixed(5),
+      ]);
+      if (stages) {
+        const s = stages as { stages: { stage: string; seconds: number; rowsPerSecond: number }[]; totalSeconds: number; peakRssMb: number; floors: { read: { parseMBps: number; readFileSyncMBps: number; timesFloor: number }; fit: { iterations: number; secondsPerIteration: number; floorSecondsPerIteration: number; designColumns: number; multiplyAddRate: number; timesFloor: number } } };
+        const f = s.floors;
+        stageTables.push(
+          `${n.toLocaleString('en')} rows, ${format} — counterfact stages in-process (total ${s.totalSeconds.toFixed(2)} s, peak ${s.peakRssMb.toFixed(0)} MB):\n` +
+            s.stages.map((x) => `  ${x.stage.padEnd(8)} ${x.seconds.toFixed(3).padStart(8)} s ${Math.round(x.rowsPerSecond).toLocaleString('en').padStart(12)} rows/s`).join('\n') +
+            `\n  read floor: ${f.read.parseMBps.toFixed(1)} MB/s parsed vs ${f.read.readFileSyncMBps.toFixed(0)} MB/s fs.readFileSync (${f.read.timesFloor.toFixed(1)}×)` +
+            `\n  fit floor:  ${f.fit.iterations} iterations × ${f.fit.secondsPerIteration.toFixed(3)} s vs n·p²/2 (p = ${f.fit.designColumns}) at ${f.fit.multiplyAddRate.toExponential(2)} multiply-adds/s = ${f.fit.floorSecondsPerIteration.toFixed(3)} s (${f.fit.timesFloor.toFixed(1)}×)`,
+        );
+      }
     }
-    lines.push(
-      `${pad(String(n), 10)} ${pad('TOTAL', 10)} ${pad(total.toFixed(3), 9)} ${pad(Math.round(n / total).toLocaleString('en'), 12)} ${pad(ours.peakRssMb.toFixed(0), 9)} ${pad(r ? (r.total / total).toFixed(1) + '×' : 'n/a', 8)}`,
-    );
-    if (r) lines.push(`${pad(String(n), 10)} ${pad('R MatchIt', 10)} ${pad(r.total.toFixed(3), 9)} ${pad(Math.round(n / r.total).toLocaleString('en'), 12)} ${pad(r.peakRssMb.toFixed(0), 9)} ${pad('', 8)}`);
-    results.push({
-      rows: n,
-      workers: Number(values.workers),
-      covariates: P,
-      treatedShare: share,
-      seed,
-      generateSeconds: genSeconds,
-      stages: ours.times,
-      totalSeconds: total,
-      peakRssMb: ours.peakRssMb,
-      att: ours.att,
-      se: ours.se,
-      trueAtt: reg.truth.att,
-      maxAbsSmdAfter: ours.maxSmdAfter,
-      r: r ?? null,
-      ratioToMatchIt: r ? r.total / total : null,
-    });
   }
-  process.stdout.write(lines.join('\n') + '\n');
-  writeFileSync(values.out!, JSON.stringify({ machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, results }, null, 2) + '\n');
+  const header = ['rows', 'format', 'counterfact s', 'peak MB', 'ATT', `R s`, 'peak MB', 'R ATT', 'R/ours', 'true ATT'];
+  const widths = header.map((h, j) => Math.max(h.length, ...table.map((r) => r[j]!.length)));
+  const line = (cells: string[]) => cells.map((c, j) => c.padStart(widths[j]!)).join('  ');
+  process.stdout.write('\n' + [line(header), ...table.map(line)].join('\n') + '\n');
+  process.stdout.write(`R side: ${R.ok ? `MatchIt ${R.matchit}, data.table ${R.dataTable}, ${R.r}` : R.reason}\n\n`);
+  process.stdout.write(stageTables.join('\n\n') + '\n');
+  const c = cpus();
+  const out = {
+    description:
+      'npm run bench: counterfact estimate (built CLI, default Node settings) vs R data.table::fread + MatchIt::matchit(method = "nearest") + weighted lm on the same file, each in its own process; wall time and peak RSS of each process',
+    date: new Date().toISOString(),
+    machine: { cpus: availableParallelism(), cpuModel: c[0]?.model?.trim() ?? 'unknown', memoryMb: Math.round(totalmem() / 2 ** 20), loadAverageStart: load0, loadAverageEnd: loadavg()[0] },
+    versions: { counterfact: pkg.version, commit: git, node: process.version, r: R.r ?? null, matchit: R.matchit ?? null, dataTable: R.dataTable ?? null },
+    rSide: R.ok ? `bench/matchit.R${values['r-balance'] ? ' --balance' : ''}` : R.reason,
+    peakRssSource: TIME ? '/usr/bin/time %M' : '/proc/PID/status VmHWM (polled)',
+    results,
+  };
+  writeFileSync(values.out!, JSON.stringify(out, null, 2) + '\n');
   process.stdout.write(`wrote ${values.out}\n`);
 }
 
-if (values.child) await child(values.child, values.covs!.split(','));
-else await parent();
+await main();
