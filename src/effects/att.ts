@@ -34,6 +34,23 @@ export interface AttOptions {
    * cluster-robust SE. Not with 'ai-ps'. Default: none.
    */
   readonly adjust?: readonly string[];
+  /**
+   * For se 'pairs' with `adjust`: 'interacted' (default) fits y ~ treat * (covariates), the
+   * covariates centred at the matched treated units' mean, so the treatment coefficient is the
+   * g-computation ATT MatchIt's vignette recommends (marginaleffects::avg_comparisons on the
+   * treated) and is unbiased when the effect varies with the covariates; 'additive' fits
+   * y ~ treat + covariates, a constant-effect model.
+   */
+  readonly adjustModel?: 'interacted' | 'additive';
+  /**
+   * For se 'pairs' with `adjust` and the 'interacted' model: true reports the SE of the treatment
+   * coefficient alone (lm + sandwich::vcovCL, = marginaleffects::avg_comparisons with the treated
+   * as fixed newdata), which is conditional on the treated units' covariates. Default false:
+   * the SE for the population ATT, which adds (1/N1²) Σ_treated (τ̂(X_i) − τ̂)², the spread of the
+   * fitted effects (as Stata's teffects ra does for the ATET). The two agree when the effect is
+   * constant.
+   */
+  readonly conditionalSe?: boolean;
   /** Numeric columns of `adjust` to dummy-code (default: the propensity fit's `categorical`, if given). */
   readonly categorical?: readonly string[];
   /** For se 'ai-ps': the propensity fit the match used; `input` must be the table it was fitted on. */
@@ -143,6 +160,9 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
   }
   const adjust = options.adjust ?? [];
   if (!Array.isArray(adjust)) badArgument('adjust', `adjust must be a list of covariate columns, received ${JSON.stringify(adjust)}`);
+  if (options.adjustModel !== undefined && options.adjustModel !== 'interacted' && options.adjustModel !== 'additive') {
+    badArgument('adjustModel', `adjustModel must be 'interacted' or 'additive', received ${JSON.stringify(options.adjustModel)}`);
+  }
   // Is this SE method defined for this match? (./seMethods.ts; reasons in CLI terms.)
   if (se === 'ai-ps') checkAiPsOptions(options);
   const facts = { ...matchFacts(match), pairOutcome: pairY !== undefined, adjust: adjust.length > 0, propensity: options.propensity !== undefined };
@@ -224,7 +244,7 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
       method = `ai-ps (Abadie–Imbens 2016: Abadie–Imbens 2006 variance, ${J === 0 ? 'varMatches = 0' : `varMatches = ${J}`}, adjusted for the estimated propensity score; covariates from ${L} neighbours, ${information} information)`;
     }
   } else if (se === 'pairs') {
-    const r = matchedRegression(match, y, pairY, Z, warnings);
+    const r = matchedRegression(match, y, pairY, Z, options.adjustModel ?? 'interacted', options.conditionalSe === true, warnings);
     seValue = r.se;
     method = r.method;
     if (Z) {
@@ -404,7 +424,7 @@ function biasCorrectedOutcomes(match: MatchResult, y: Float64Array, pairY: Float
  * by unit instead (as MatchIt's vignette suggests); with `pairOutcome`, one row per treated unit
  * and per match, clustered by matched set.
  */
-function matchedRegression(match: MatchResult, y: Float64Array, pairY: Float64Array | undefined, Z: AdjustmentDesign | null, warnings: string[]): { estimate: number; se: number; method: string } {
+function matchedRegression(match: MatchResult, y: Float64Array, pairY: Float64Array | undefined, Z: AdjustmentDesign | null, model: 'interacted' | 'additive', conditional: boolean, warnings: string[]): { estimate: number; se: number; method: string } {
   const p = match.pairs;
   const n = match.nUnits;
   const M = p.treated.length;
@@ -439,16 +459,50 @@ function matchedRegression(match: MatchResult, y: Float64Array, pairY: Float64Ar
     how = 'HC1 cluster-robust by matched set';
   }
   const w = Float64Array.from(ws);
-  const cols: Float64Array[] = [new Float64Array(ys.length).fill(1), Float64Array.from(ts)];
-  for (const z of Z?.columns ?? []) cols.push(scaledColumn(Float64Array.from(unit, (u) => z[u]!), w));
+  const t = Float64Array.from(ts);
+  const cols: Float64Array[] = [new Float64Array(ys.length).fill(1), t];
+  const names = Z?.names ?? [];
+  const zs = (Z?.columns ?? []).map((z) => scaledColumn(Float64Array.from(unit, (u) => z[u]!), w));
+  if (model === 'interacted') {
+    // Centred at the matched treated units' mean, so the treatment coefficient is the average of
+    // the fitted Ŷ(1) − Ŷ(0) over them: MatchIt's g-computation for the ATT.
+    for (const z of zs) {
+      let s = 0, c = 0;
+      for (let r = 0; r < z.length; r++) if (t[r] === 1) { s += z[r]!; c++; }
+      const mean = s / c;
+      for (let r = 0; r < z.length; r++) z[r]! -= mean;
+    }
+    cols.push(...zs, ...zs.map((z) => Float64Array.from(z, (v, r) => v * t[r]!)));
+  } else cols.push(...zs);
   const fit = weightedLeastSquares(cols, Float64Array.from(ys), w, Int32Array.from(gs));
   if (!fit.kept[1]) badArgument('adjust', 'treatment is a linear combination of the adjust covariates in the matched sample: drop the covariate that separates treated from controls');
-  const names = Z?.names ?? [];
   const dropped = names.filter((_, k) => !fit.kept[k + 2]);
+  const droppedT = model === 'interacted' ? names.filter((_, k) => fit.kept[k + 2] && !fit.kept[k + 2 + names.length]) : [];
   const kept = names.filter((_, k) => fit.kept[k + 2]);
   if (dropped.length > 0) warnings.push(`adjust: ${dropped.join(', ')} dropped from the regression (constant or a linear combination of the other covariates in the matched sample; lm reports NA)`);
-  const formula = Z ? `regression on the matched sample, y ~ treat${kept.map((k) => ` + ${k}`).join('')}, weighted` : 'weighted regression';
-  return { estimate: fit.beta[1]!, se: fit.se[1]!, method: `pairs (${formula}, ${how})` };
+  if (droppedT.length > 0) warnings.push(`adjust: the interaction of treatment with ${droppedT.join(', ')} dropped (constant or collinear among the matched treated units)`);
+  const rhs = kept.map((k) => ` + ${k}`).join('');
+  const formula = !Z ? 'weighted regression'
+    : model === 'interacted' ? `regression on the matched sample, y ~ treat * (${kept.join(' + ')}) with the covariates centred at the treated mean, weighted (g-computation)`
+    : `regression on the matched sample, y ~ treat${rhs}, weighted`;
+  let se = fit.se[1]!;
+  let target = '';
+  if (Z && model === 'interacted' && !conditional) {
+    // The population ATT also varies with the treated units' covariates: add
+    // (1/N1²) Σ_treated (τ̂(X_i) − τ̂)², τ̂(X_i) − τ̂ = γ̂'(X_i − X̄_treated) (the interaction terms).
+    const k = zs.length;
+    let n1 = 0, ss = 0;
+    for (let r = 0; r < t.length; r++) {
+      if (t[r] !== 1) continue;
+      n1++;
+      let d = 0;
+      for (let j = 0; j < k; j++) if (fit.kept[2 + k + j]) d += fit.beta[2 + k + j]! * zs[j]![r]!;
+      ss += d * d;
+    }
+    se = Math.sqrt(se * se + ss / (n1 * n1));
+    target = ', plus the spread of the fitted effects over the treated (population ATT)';
+  }
+  return { estimate: fit.beta[1]!, se, method: `pairs (${formula}, ${how}${target})` };
 }
 
 /**

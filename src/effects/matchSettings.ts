@@ -8,7 +8,8 @@ import type { MatchResult } from '../contracts.js';
 
 /** The matcher's method as recorded in settings ('nearest', 'mahalanobis', …), else `match.method`. */
 export function methodOf(match: MatchResult): string {
-  return match.settings.method ?? match.method;
+  const m: unknown = match.settings.method;
+  return typeof m === 'string' ? m : match.method;
 }
 
 /** Matching with replacement (controls may serve several treated units). */
@@ -47,13 +48,15 @@ export function caliperOf(match: MatchResult): number | null {
 /** Exact-matching columns (empty when none). */
 export function exactOf(match: MatchResult): readonly string[] {
   const s = match.settings;
-  return 'exact' in s ? s.exact : [];
+  const e: unknown = 'exact' in s ? s.exact : null;
+  return Array.isArray(e) ? (e as readonly string[]) : [];
 }
 
 /** Common-support rule ('none' when the matcher has none). */
 export function discardOf(match: MatchResult): string {
   const s = match.settings;
-  return 'discard' in s ? s.discard : 'none';
+  const d: unknown = 'discard' in s ? s.discard : null;
+  return typeof d === 'string' ? d : 'none';
 }
 
 /**

@@ -91,6 +91,8 @@ export interface ValidityRow {
   readonly design: string;
   readonly estimator: string;
   readonly se: string;
+  /** The SE docs/estimation.md recommends for this estimator. */
+  readonly recommended: boolean;
   readonly bias: number;
   readonly rmse: number;
   readonly coverage: number;
@@ -99,29 +101,67 @@ export interface ValidityRow {
   readonly reps: number;
 }
 
-const ESTIMATORS = [
-  { estimator: 'nearest 1:1 without replacement', se: 'pairs (cluster-robust by pair)', match: { replace: false }, seMethod: 'pairs' as const, J: 0, standard: false },
-  { estimator: 'nearest 1:1 with replacement (MatchIt)', se: 'ai (J = 0)', match: { replace: true }, seMethod: 'ai' as const, J: 0, standard: false },
-  { estimator: 'nearest 1:1 with replacement (MatchIt)', se: 'ai (J = 1, heteroskedastic)', match: { replace: true }, seMethod: 'ai' as const, J: 1, standard: false },
-  { estimator: 'nearest 1:1 with replacement (MatchIt)', se: 'naive paired (se.standard, ignores reuse)', match: { replace: true }, seMethod: 'ai' as const, J: 0, standard: true },
-  { estimator: 'nearest 1:1 with replacement (MatchIt)', se: 'ai-ps (J = 0, Abadie–Imbens 2016 estimated-score adjustment)', match: { replace: true }, seMethod: 'ai-ps' as const, J: 0, standard: false },
-  { estimator: 'nearest 1:1 with replacement (MatchIt)', se: 'ai-ps (J = 1, Abadie–Imbens 2016 estimated-score adjustment)', match: { replace: true }, seMethod: 'ai-ps' as const, J: 1, standard: false },
-  { estimator: 'nearest 1:1 with replacement, ties', se: 'ai (J = 0)', match: { replace: true, ties: true }, seMethod: 'ai' as const, J: 0, standard: false },
-  { estimator: 'nearest 1:1 with replacement, ties', se: 'ai (J = 1, heteroskedastic)', match: { replace: true, ties: true }, seMethod: 'ai' as const, J: 1, standard: false },
-  { estimator: 'nearest 1:1 with replacement, ties', se: 'naive paired (se.standard, ignores reuse)', match: { replace: true, ties: true }, seMethod: 'ai' as const, J: 0, standard: true },
+/** One estimator × SE combination of the study. */
+export interface StudyEstimator {
+  readonly estimator: string;
+  readonly se: string;
+  readonly match: { readonly replace: boolean; readonly ties?: boolean };
+  readonly seMethod: 'ai' | 'ai-ps' | 'pairs';
+  readonly J: number;
+  /** Report Matching's se.standard instead of the SE. */
+  readonly standard: boolean;
+  /**
+   * Adjust for the score's covariates (x1, x2, x3): Abadie–Imbens (2011) bias correction with
+   * 'ai', the interacted (g-computation) regression on the matched sample with 'pairs'. The
+   * two give the same estimate; they differ in the SE.
+   */
+  readonly adjust: boolean;
+  /** With 'pairs' and adjust: the conditional SE (`conditionalSe`). */
+  readonly conditional?: boolean;
+  /** The SE docs/estimation.md recommends for this estimator. */
+  readonly recommended: boolean;
+}
+
+/** The covariates the score is fitted on, also used for the adjustment. */
+const ADJUST = ['x1', 'x2', 'x3'];
+
+const NOREP = { replace: false } as const;
+const REP = { replace: true } as const;
+const TIES = { replace: true, ties: true } as const;
+const e = (estimator: string, se: string, match: StudyEstimator['match'], seMethod: StudyEstimator['seMethod'], J: number, extra: Partial<StudyEstimator> = {}): StudyEstimator =>
+  ({ estimator, se, match, seMethod, J, standard: false, adjust: false, recommended: false, ...extra });
+
+export const ESTIMATORS: readonly StudyEstimator[] = [
+  e('nearest 1:1 without replacement', 'pairs (cluster-robust by pair)', NOREP, 'pairs', 0),
+  e('nearest 1:1 without replacement, adjusted for x', 'pairs (g-computation regression, cluster-robust by pair, population ATT)', NOREP, 'pairs', 0, { adjust: true, recommended: true }),
+  e('nearest 1:1 without replacement, adjusted for x', 'pairs, conditional (lm + vcovCL as R reports it)', NOREP, 'pairs', 0, { adjust: true, conditional: true }),
+  e('nearest 1:1 without replacement, adjusted for x', 'ai (J = 0, Abadie–Imbens 2011 bias-corrected)', NOREP, 'ai', 0, { adjust: true }),
+  e('nearest 1:1 with replacement (MatchIt)', 'ai (J = 0)', REP, 'ai', 0),
+  e('nearest 1:1 with replacement (MatchIt)', 'ai (J = 1, heteroskedastic)', REP, 'ai', 1),
+  e('nearest 1:1 with replacement (MatchIt)', 'naive paired (se.standard, ignores reuse)', REP, 'ai', 0, { standard: true }),
+  e('nearest 1:1 with replacement (MatchIt)', 'ai-ps (J = 0, Abadie–Imbens 2016 estimated-score adjustment)', REP, 'ai-ps', 0),
+  e('nearest 1:1 with replacement (MatchIt)', 'ai-ps (J = 1, Abadie–Imbens 2016 estimated-score adjustment)', REP, 'ai-ps', 1, { recommended: true }),
+  e('nearest 1:1 with replacement, adjusted for x', 'pairs (g-computation regression, HC1 by unit, population ATT)', REP, 'pairs', 0, { adjust: true, recommended: true }),
+  e('nearest 1:1 with replacement, adjusted for x', 'ai (J = 0, Abadie–Imbens 2011 bias-corrected)', REP, 'ai', 0, { adjust: true }),
+  e('nearest 1:1 with replacement, adjusted for x', 'ai (J = 1, Abadie–Imbens 2011 bias-corrected)', REP, 'ai', 1, { adjust: true }),
+  e('nearest 1:1 with replacement, ties', 'ai (J = 0)', TIES, 'ai', 0),
+  e('nearest 1:1 with replacement, ties', 'ai (J = 1, heteroskedastic)', TIES, 'ai', 1),
+  e('nearest 1:1 with replacement, ties', 'naive paired (se.standard, ignores reuse)', TIES, 'ai', 0, { standard: true }),
+  e('nearest 1:1 with replacement, ties', 'ai-ps (J = 1, Abadie–Imbens 2016 estimated-score adjustment)', TIES, 'ai-ps', 1, { recommended: true }),
 ];
 
 /**
  * Run the Monte Carlo study. Deterministic for a seed (each replication has its own derived
  * stream). Cost: O(designs × reps × n log n).
  */
-export function runValidity(options: { reps?: number; seed?: number; designs?: readonly Design[]; onRep?: (design: string, rep: number) => void } = {}): ValidityRow[] {
+export function runValidity(options: { reps?: number; seed?: number; designs?: readonly Design[]; estimators?: readonly StudyEstimator[]; onRep?: (design: string, rep: number) => void } = {}): ValidityRow[] {
+  const estimators = options.estimators ?? ESTIMATORS;
   const reps = options.reps ?? 500;
   const z = normalQuantile(0.975);
   const rows: ValidityRow[] = [];
   for (const design of options.designs ?? DESIGNS) {
     const truth = populationATT(design);
-    const est = ESTIMATORS.map(() => ({ e: [] as number[], se: [] as number[], cover: 0 }));
+    const est = estimators.map(() => ({ e: [] as number[], se: [] as number[], cover: 0 }));
     const rng = createRng(options.seed ?? 2026);
     for (let r = 0; r < reps; r++) {
       const stream = rng.fork();
@@ -129,19 +169,19 @@ export function runValidity(options: { reps?: number; seed?: number; designs?: r
       const table = fromColumns({ t: s.t, x1: s.x1, x2: s.x2, x3: s.x3, y: s.y });
       const fit = fitPropensity(table, { treatment: 't', covariates: ['x1', 'x2', 'x3'] });
       const cache = new Map<string, ReturnType<typeof matchNearest>>();
-      ESTIMATORS.forEach((E, k) => {
+      estimators.forEach((E, k) => {
         const key = JSON.stringify(E.match);
         let m = cache.get(key);
         if (!m) cache.set(key, (m = matchNearest(fit, E.match)));
-        const e = estimateATT(table, m, { outcome: 'y', se: E.seMethod, varMatches: E.J, propensity: fit });
-        const se = E.standard ? e.seStandard! : e.se!;
-        est[k]!.e.push(e.estimate);
+        const r = estimateATT(table, m, { outcome: 'y', se: E.seMethod, varMatches: E.J, propensity: fit, ...(E.adjust ? { adjust: ADJUST } : {}), ...(E.conditional ? { conditionalSe: true } : {}) });
+        const se = E.standard ? r.seStandard! : r.se!;
+        est[k]!.e.push(r.estimate);
         est[k]!.se.push(se);
-        if (Math.abs(e.estimate - truth) <= z * se) est[k]!.cover++;
+        if (Math.abs(r.estimate - truth) <= z * se) est[k]!.cover++;
       });
       options.onRep?.(design.name, r);
     }
-    ESTIMATORS.forEach((E, k) => {
+    estimators.forEach((E, k) => {
       const x = est[k]!;
       const mean = x.e.reduce((a, b) => a + b, 0) / reps;
       const mse = x.e.reduce((a, b) => a + (b - truth) ** 2, 0) / reps;
@@ -150,6 +190,7 @@ export function runValidity(options: { reps?: number; seed?: number; designs?: r
         design: design.name,
         estimator: E.estimator,
         se: E.se,
+        recommended: E.recommended,
         bias: mean - truth,
         rmse: Math.sqrt(mse),
         coverage: x.cover / reps,

@@ -64,7 +64,7 @@ describe("Abadie–Imbens (2011) bias-corrected matching (adjust with se 'ai') a
   });
 });
 
-describe('regression on the matched sample (adjust with se pairs) against R: lm(y ~ treat + covariates, weights) on MatchIt 4.7.2 match.data, sandwich 3.0.2 vcovCL(cluster = ~subclass, HC1)', () => {
+describe('regression on the matched sample (adjust with se pairs) against R: lm(y ~ treat + covariates) and lm(y ~ treat * centred covariates), weights, on MatchIt 4.7.2 match.data; sandwich 3.0.2 vcovCL(cluster = ~subclass, HC1), vcovHC(HC1) with replacement', () => {
   const cases: [keyof typeof DATA, string, Parameters<typeof matchNearest>[1], string[] | null][] = [
     ['lalonde', 'nearest', {}, null],
     ['lalonde', 'ratio2', { ratio: 2 }, null],
@@ -85,10 +85,20 @@ describe('regression on the matched sample (adjust with se pairs) against R: lm(
       const plain = estimateATT(d.table, m, { outcome: d.outcome, se: 'pairs' });
       expect(rel(plain.estimate, r.plain.att)).toBeLessThan(1e-9);
       expect(rel(plain.se!, r.plain.se)).toBeLessThan(1e-8);
-      const e = estimateATT(d.table, m, { outcome: d.outcome, se: 'pairs', adjust: covs ?? d.covariates });
+      const e = estimateATT(d.table, m, { outcome: d.outcome, se: 'pairs', adjust: covs ?? d.covariates, adjustModel: 'additive' });
       expect(rel(e.estimate, r.adjusted.att)).toBeLessThan(1e-9);
       expect(rel(e.se!, r.adjusted.se)).toBeLessThan(1e-8);
       expect(e.method).toMatch(/regression on the matched sample, y ~ treat \+/);
+      const g = estimateATT(d.table, m, { outcome: d.outcome, se: 'pairs', adjust: covs ?? d.covariates });
+      expect(rel(g.estimate, r.interacted.att)).toBeLessThan(1e-9);
+      expect(rel(g.se!, r.interacted.se_population)).toBeLessThan(1e-8);
+      const gc = estimateATT(d.table, m, { outcome: d.outcome, se: 'pairs', adjust: covs ?? d.covariates, conditionalSe: true });
+      expect(rel(gc.se!, r.interacted.se)).toBeLessThan(1e-8);
+      expect(g.method).toMatch(/y ~ treat \* \(.*g-computation/);
+      // The interacted regression's estimate is the bias-corrected matching estimate: both are the
+      // treated mean minus the treated mean of μ̂₀, fitted on the controls weighted by their use.
+      const bc = estimateATT(d.table, m, { outcome: d.outcome, se: 'none', adjust: covs ?? d.covariates });
+      expect(rel(g.estimate, bc.estimate)).toBeLessThan(1e-9);
     });
   }
 });

@@ -3,6 +3,12 @@
 #   fit <- lm(y ~ treat + covariates, data = md, weights = weights)
 #   coeftest(fit, vcov. = vcovCL, cluster = ~subclass)      (sandwich::vcovCL, type "HC1")
 # and, with replacement (no subclass: matched sets overlap), sandwich::vcovHC(fit, type = "HC1").
+# Two models: "adjusted", y ~ treat + covariates (constant effect), and "interacted",
+# y ~ treat * (covariates centred at the matched treated units' mean): its treat coefficient is
+# the average of the fitted Y(1) − Y(0) over the matched treated, i.e. the g-computation ATT of
+# MatchIt's vignette (marginaleffects::avg_comparisons(fit, variables = "treat", vcov = ~subclass,
+# newdata = subset(md, treat == 1)), whose delta-method SE with that fixed newdata is the SE of
+# this coefficient; marginaleffects is not installed here, so the centred form is used).
 # On MatchIt's lalonde and the seeded synthetic data of matching_synthetic.R.
 # Run from the repository root: R_LIBS=/opt/r-peers Rscript tests/reference/r/regression.R
 # (MatchIt 4.7.2 and sandwich 3.0.2; the R_LIBS path is where the R peers are installed on the
@@ -30,8 +36,21 @@ case <- function(d, f, outcome, covs, ...) {
     ok <- !is.na(mm[, k])
     pairs <- c(pairs, paste(d$id[as.integer(tr[ok])], d$id[as.integer(mm[ok, k])], sep = ","))
   }
+  interacted <- function(extra) {
+    X <- model.matrix(as.formula(paste("~", paste(extra, collapse = " + "))), data = md)[, -1, drop = FALSE]
+    Xc <- sweep(X, 2, colMeans(X[md$treat == 1, , drop = FALSE]))
+    yy <- md[[outcome]]; tt <- md$treat; ww <- md$weights
+    fit <- lm(yy ~ tt * Xc, weights = ww)
+    V <- if (replace) vcovHC(fit, type = "HC1") else vcovCL(fit, cluster = md$subclass, type = "HC1")
+    # Population ATT: add the spread of the fitted effects over the treated, (1/N1²) Σ (γ̂'(X_i − X̄_T))².
+    g <- coef(fit)[paste0("tt:Xc", colnames(X))]
+    te <- Xc[tt == 1, , drop = FALSE] %*% g
+    se_pop <- sqrt(V["tt", "tt"] + sum(te^2) / sum(tt == 1)^2)
+    list(att = num1(coef(fit)[["tt"]]), se = num1(sqrt(V["tt", "tt"])), se_population = num1(se_pop),
+         aliased = names(which(is.na(coef(fit)))))
+  }
   list(call = paste(deparse(m$call), collapse = " "), n = nrow(md), pairs = sort(pairs),
-       plain = one(character(0)), adjusted = one(covs))
+       plain = one(character(0)), adjusted = one(covs), interacted = interacted(covs))
 }
 
 d <- read.csv("tests/reference/lalonde.csv", stringsAsFactors = FALSE)
