@@ -8,7 +8,7 @@ import { assessBalance } from './balance/index.js';
 import { estimateATT } from './effects/index.js';
 import { matchNearest, type NearestOptions } from './matching/index.js';
 import { fitPropensity } from './propensity/index.js';
-import { columnLabels, getColumn, toTable, type Table, type TableInput } from './data/table.js';
+import { getColumn, toTable, type Table, type TableInput } from './data/table.js';
 import { CounterfactError, describeRows } from './problems.js';
 
 export interface EvaluateSpec {
@@ -170,35 +170,76 @@ function checkSpecColumns(table: Table, spec: EvaluateSpec): void {
   }
 }
 
-/** Throw `duplicate_ids` naming the first duplicated ids and their rows. */
+/**
+ * Throw `duplicate_ids` naming the first duplicated ids and their rows. Typed hashing, no
+ * string per row: numeric ids in a hash set of doubles (0 and −0 equal), text ids by their
+ * dictionary codes. (Integer ids beyond 2^53 are read as text by the CSV parser, so 17-digit
+ * ids that differ are never taken for duplicates.)
+ */
 export function checkIds(table: Table, id: string): void {
-  const labels = columnLabels(getColumn(table, id, 'id'));
-  const seen = new Map<string, number>();
+  const col = getColumn(table, id, 'id');
+  const n = col.kind === 'numeric' ? col.values.length : col.codes.length;
   const dups: number[] = [];
   let count = 0;
   const missing: number[] = [];
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i];
-    if (l === null) {
-      missing.push(i);
-      continue;
+  let missingCount = 0;
+  if (col.kind === 'categorical') {
+    const seen = new Uint8Array(col.levels.length);
+    for (let i = 0; i < n; i++) {
+      const c = col.codes[i]!;
+      if (c < 0) {
+        if (missing.length < 5) missing.push(i);
+        missingCount++;
+      } else if (seen[c]) {
+        count++;
+        if (dups.length < 5) dups.push(i);
+      } else seen[c] = 1;
     }
-    if (seen.has(l)) {
-      count++;
-      if (dups.length < 5) dups.push(i);
-    } else seen.set(l, i);
+  } else {
+    const v = col.values;
+    let size = 16;
+    while (size < 2 * n) size *= 2;
+    const keys = new Float64Array(size);
+    const used = new Uint8Array(size);
+    const mask = size - 1;
+    const f = new Float64Array(1);
+    const u = new Uint32Array(f.buffer);
+    for (let i = 0; i < n; i++) {
+      const x = v[i]!;
+      if (Number.isNaN(x)) {
+        if (missing.length < 5) missing.push(i);
+        missingCount++;
+        continue;
+      }
+      f[0] = x === 0 ? 0 : x;
+      let slot = (Math.imul(u[0]! ^ Math.imul(u[1]!, 0x9e3779b1), 0x85ebca6b) >>> 7) & mask;
+      for (;;) {
+        if (!used[slot]) {
+          used[slot] = 1;
+          keys[slot] = f[0]!;
+          break;
+        }
+        if (keys[slot] === x) {
+          count++;
+          if (dups.length < 5) dups.push(i);
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
   }
-  if (missing.length > 0) {
+  if (missingCount > 0) {
     throw new CounterfactError({
       code: 'missing_values',
       column: id,
-      rows: missing.slice(0, 5),
-      count: missing.length,
-      message: `id column \`${id}\` has ${missing.length} missing values (${describeRows(missing.slice(0, 5), missing.length)}): every unit needs an id`,
+      rows: missing,
+      count: missingCount,
+      message: `id column \`${id}\` has ${missingCount} missing values (${describeRows(missing, missingCount)}): every unit needs an id`,
     });
   }
   if (count > 0) {
-    const examples = dups.map((r) => `"${labels[r]}"`).join(', ');
+    const label = (r: number) => (col.kind === 'numeric' ? String(col.values[r]) : col.levels[col.codes[r]!]!);
+    const examples = dups.map((r) => `"${label(r)}"`).join(', ');
     throw new CounterfactError({
       code: 'duplicate_ids',
       column: id,
