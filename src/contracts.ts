@@ -6,6 +6,10 @@
  * Indices are zero-based row positions in the input table.
  */
 
+import type { MatchSettings } from './matching/settings.js';
+
+export type { MatchSettings };
+
 export type Link = 'logit' | 'probit';
 
 export interface Coefficient {
@@ -49,13 +53,16 @@ export interface PropensityFit {
   /** Intercept first, then one per design column, in design order. */
   readonly coefficients: readonly Coefficient[];
   readonly converged: boolean;
+  /** IRLS iterations on all rows (after the warm start, if any). */
   readonly iterations: number;
+  /** Present when the fit was warm-started: the subsample's size and its IRLS iterations. */
+  readonly warmStart?: { readonly rows: number; readonly iterations: number };
   readonly deviance: number;
   readonly nullDeviance: number;
   readonly diagnostics: PropensityDiagnostics;
 }
 
-export type DistanceScale = 'probability' | 'logit';
+export type DistanceScale = 'probability' | 'logit' | 'linear';
 export type MatchOrder = 'largest' | 'smallest' | 'random' | 'data';
 export type Discard = 'none' | 'treated' | 'control' | 'both';
 
@@ -114,8 +121,8 @@ export interface MatchResult {
     readonly discardedTreated: number;
     readonly discardedControls: number;
   };
-  /** Every option in force, defaults filled in, including the seed when randomness was used. */
-  readonly settings: Readonly<Record<string, unknown>>;
+  /** Every option in force, defaults filled in, including the seed when randomness was used; typed per method. */
+  readonly settings: MatchSettings;
   readonly warnings: readonly string[];
 }
 

@@ -5,4 +5,4 @@
 export * from './io/readTable.js';
 export * from './io/write.js';
 export * from './io/parallel.js';
-export * from './io/parallelMatch.js';
+export * from './io/writeMatched.js';

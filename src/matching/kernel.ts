@@ -6,7 +6,9 @@
 import type { MatchResult, PropensityFit, UnmatchedUnit } from '../contracts.js';
 import { badArgument, CounterfactError } from '../problems.js';
 import { buildMatchResult } from './result.js';
-import type { ScoreInput } from './nearest.js';
+import { resolveDistance, type ScoreInput } from './prepare.js';
+import type { DistanceScale } from '../contracts.js';
+import type { KernelSettings, RadiusSettings } from './settings.js';
 
 export type Kernel = 'epanechnikov' | 'gaussian' | 'uniform' | 'tricube';
 
@@ -18,12 +20,8 @@ const KERNELS: Record<Kernel, { k: (u: number) => number; support: number }> = {
   gaussian: { k: (u) => Math.exp(-0.5 * u * u) / Math.sqrt(2 * Math.PI), support: 8 },
 };
 
-function distanceOf(input: PropensityFit | ScoreInput, scale: 'probability' | 'logit'): Float64Array {
-  const s = input.scores;
-  if (scale === 'probability') return s;
-  const lp = (input as PropensityFit).kind === 'PropensityFit' ? ((input as PropensityFit).link === 'logit' ? (input as PropensityFit).linearPredictor : null) : (input as ScoreInput).linearPredictor ?? null;
-  return lp ?? s.map((p) => Math.log(p / (1 - p)));
-}
+/** The kernels {@link matchKernel} offers. */
+export const KERNEL_NAMES: readonly Kernel[] = Object.keys(KERNELS) as Kernel[];
 
 function sortedControls(d: Float64Array, t: Uint8Array): Int32Array {
   const idx: number[] = [];
@@ -45,15 +43,14 @@ function lowerBound(ctrl: Int32Array, d: Float64Array, x: number): number {
 function windowMatch(
   input: PropensityFit | ScoreInput,
   method: string,
-  scale: 'probability' | 'logit',
+  scale: DistanceScale,
   halfWidth: number,
   weightOf: (u: number) => number,
-  settings: Record<string, unknown>,
+  settings: RadiusSettings | KernelSettings,
   maxPairs: number,
 ): MatchResult {
   const t = input.treatment;
-  const d = distanceOf(input, scale);
-  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) throw new CounterfactError({ code: 'non_finite', column: 'scores', message: `the score of row ${i + 1} is not finite: check the propensity model` });
+  const d = resolveDistance(input, scale);
   const ctrl = sortedControls(d, t);
   const mt: number[] = [], mc: number[] = [], mw: number[] = [];
   const unmatched: UnmatchedUnit[] = [];
@@ -94,7 +91,7 @@ function windowMatch(
  * score is a match, with weight 1/count. Cost: O(n log n + links).
  * @throws CounterfactError for a non-positive radius or too many links.
  */
-export function matchRadius(input: PropensityFit | ScoreInput, options: { caliper: number; distance?: 'probability' | 'logit'; maxPairs?: number }): MatchResult {
+export function matchRadius(input: PropensityFit | ScoreInput, options: { caliper: number; distance?: DistanceScale; maxPairs?: number }): MatchResult {
   if (!(options.caliper > 0)) badArgument('caliper', `the radius (caliper) must be positive, received ${options.caliper}`);
   const scale = options.distance ?? 'probability';
   return windowMatch(input, 'radius', scale, options.caliper, () => 1, { method: 'radius', caliper: options.caliper, distance: scale }, options.maxPairs ?? 50_000_000);
@@ -106,7 +103,7 @@ export function matchRadius(input: PropensityFit | ScoreInput, options: { calipe
  * Kernels: epanechnikov (default), gaussian (truncated at |u| > 8), uniform, tricube;
  * bandwidth default 0.06 (psmatch2's). Cost: O(n log n + links).
  */
-export function matchKernel(input: PropensityFit | ScoreInput, options: { kernel?: Kernel; bandwidth?: number; distance?: 'probability' | 'logit'; maxPairs?: number } = {}): MatchResult {
+export function matchKernel(input: PropensityFit | ScoreInput, options: { kernel?: Kernel; bandwidth?: number; distance?: DistanceScale; maxPairs?: number } = {}): MatchResult {
   const kernel = options.kernel ?? 'epanechnikov';
   const h = options.bandwidth ?? 0.06;
   if (!(kernel in KERNELS)) badArgument('kernel', `kernel must be one of ${Object.keys(KERNELS).join(', ')}, received ${JSON.stringify(kernel)}`);

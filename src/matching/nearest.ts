@@ -1,25 +1,46 @@
 /**
- * Nearest-neighbour matching on a distance (propensity score), with MatchIt `method =
- * "nearest"` semantics: ATT, k:1, with or without replacement, caliper, order, exact strata,
- * common-support discard, and Matching's `ties = TRUE` with replacement.
+ * Nearest-neighbour matching on a distance (propensity score), with MatchIt 4.7 `method =
+ * "nearest"` semantics: ATT, k:1 or variable ratio, with or without replacement (or a cap on
+ * reuse), caliper on the distance and on covariates, order, exact strata, common-support
+ * discard; and Matching's `ties = TRUE` with replacement.
  */
-import type { DistanceScale, Discard, MatchOrder, MatchResult, PropensityFit, UnmatchedReason, UnmatchedUnit } from '../contracts.js';
-import { columnLabels, getColumn, type Table } from '../data/table.js';
-import { badArgument, CounterfactError } from '../problems.js';
+import type { MatchOrder, MatchResult, PropensityFit, UnmatchedReason, UnmatchedUnit } from '../contracts.js';
+import { getNumeric } from '../data/table.js';
+import { badArgument } from '../problems.js';
 import { createRng, shuffleInPlace } from '../random.js';
+import { stableArgsort } from '../stats/sort.js';
+import { prepareDesign, type MatchDesignOptions, type MatchDesign, type ScoreInput } from './prepare.js';
 import { buildMatchResult } from './result.js';
+import type { NearestSettings } from './settings.js';
 
-export interface NearestOptions {
-  /** Controls per treated unit (k:1); whole number ≥ 1. Default 1. */
+export type { ScoreInput } from './prepare.js';
+
+export interface NearestOptions extends MatchDesignOptions {
+  /**
+   * Controls per treated unit (k:1); whole number ≥ 1. Default 1. With `maxControls`, the
+   * average number of controls per treated unit (MatchIt's variable ratio).
+   */
   readonly ratio?: number;
   /** Match with replacement (a control may serve several treated units). Default false. */
   readonly replace?: boolean;
-  /** Maximum distance between matched units; none by default. */
-  readonly caliper?: number;
-  /** 'sd' (default, as MatchIt): caliper in SDs of the distance over all non-discarded units; 'raw': in distance units. */
-  readonly caliperScale?: 'sd' | 'raw';
-  /** 'probability' (default): the fitted score; 'logit': the linear predictor (logit link) or qlogis(score). */
-  readonly distance?: DistanceScale;
+  /**
+   * How many treated units one control may serve (MatchIt `reuse.max`). Default 1 without
+   * replacement, unlimited with `replace`. A value > 1 implies matching with replacement.
+   */
+  readonly reuseMax?: number;
+  /**
+   * Variable-ratio matching (Ming & Rosenbaum 2000, MatchIt `min.controls`/`max.controls`):
+   * each treated unit gets between `minControls` (default 1) and `maxControls` controls, with
+   * `ratio` the average; treated units in dense regions of the score get fewer.
+   */
+  readonly minControls?: number;
+  readonly maxControls?: number;
+  /**
+   * Calipers on covariates (MatchIt's named `caliper` entries): a matched control may differ from
+   * its treated unit by at most this much on each numeric column, in SDs of the column over all
+   * non-discarded units when `caliperScale` is 'sd' (default), else in the column's units. Needs `data`.
+   */
+  readonly covariateCalipers?: Readonly<Record<string, number>>;
   /** Order treated units are matched in: 'largest' (default), 'smallest', 'random' (uses `seed`), 'data'. */
   readonly order?: MatchOrder;
   /** Seed for order 'random' (default 1); recorded in settings. */
@@ -37,37 +58,27 @@ export interface NearestOptions {
    * Set it when matching a subset that must behave like the whole (e.g. strata run separately).
    */
   readonly tieVariance?: number;
-  /** Match only within strata of these columns (needs `data`). */
-  readonly exact?: readonly string[];
-  /** The data, needed for `exact`. */
-  readonly data?: Table;
-  /** Common-support rule: 'none' (default), 'treated', 'control', 'both' (as MatchIt). */
-  readonly discard?: Discard;
 }
 
-/** Scores and treatment, for matching without a PropensityFit. */
-export interface ScoreInput {
-  readonly scores: Float64Array;
-  readonly treatment: Uint8Array;
-  readonly linearPredictor?: Float64Array;
-}
-
-function isFit(x: PropensityFit | ScoreInput): x is PropensityFit {
-  return (x as PropensityFit).kind === 'PropensityFit';
-}
+const ORDERS: readonly MatchOrder[] = ['largest', 'smallest', 'random', 'data'];
 
 /**
- * Greedy nearest-neighbour matching for the ATT.
+ * Greedy nearest-neighbour matching for the ATT, equal to MatchIt 4.7.2's `matchit(method =
+ * "nearest")` including how exact ties in the score are broken.
  *
- * Semantics (MatchIt 4.7): all units are stably sorted by distance (data order among equal
- * distances). Treated units are taken in `order`; each searches outward from its own position
- * for the nearest eligible control on the left and on the right (skipping used controls
- * without replacement, and stopping a side at the caliper); the nearer wins, and at equal
- * distance the left (lower-score) one. With `ratio` k every treated unit gets its first match
- * before any gets its second. Weights as MatchIt (see `MatchResult.weights`).
+ * The rule (MatchIt's `find_control_vec`): all units, treated and control, are stably sorted by
+ * distance (data order among equal distances). Treated units are taken in `order`; each walks
+ * outward from its own position in that order, one position at a time, alternating left
+ * (first) and right. Every position costs a step, whatever is there: a treated unit, a used or
+ * discarded control, a unit of another exact stratum. Each side keeps the first `ratio` eligible
+ * controls it meets and stops at the caliper; the candidates are ranked by distance, and at equal
+ * distance the one met first wins. Without replacement (or with `reuseMax`), k:1 runs in passes:
+ * every treated unit gets its first match before any gets its second, and a later pass walks
+ * outward from the unit's earlier matches.
  *
- * Cost: O(n log n): one sort; used controls are skipped in amortised O(1) by "next free"
- * pointers with path compression. No n_treated × n_control matrix is built.
+ * Cost: O(n log n) for the sort (a radix sort: O(n)); each walk jumps over used controls and
+ * other strata in amortised O(1) with path-compressed "next free" pointers, so no
+ * n_treated × n_control matrix and no position-by-position walk is needed.
  * @throws CounterfactError for bad options (naming the option and the fix), NaN scores, or
  *   `ties` keeping more than 20 million matched pairs (names `tieTolerance`; use 0 or drop ties).
  * @example
@@ -75,143 +86,75 @@ function isFit(x: PropensityFit | ScoreInput): x is PropensityFit {
  * m.counts.matchedControls;             // 185
  */
 export function matchNearest(input: PropensityFit | ScoreInput, options: NearestOptions = {}): MatchResult {
-  const treatment = input.treatment;
+  return matchNearestDesign(prepareDesign(input, options), options);
+}
+
+/** {@link matchNearest} on a prepared design (distance, discard, caliper and strata resolved once). */
+export function matchNearestDesign(design: MatchDesign, options: NearestOptions = {}): MatchResult {
+  const { treatment, distance: d, discarded } = design;
   const n = treatment.length;
   const ratio = options.ratio ?? 1;
-  const replace = options.replace ?? false;
-  const caliperScale = options.caliperScale ?? 'sd';
-  const scale = options.distance ?? 'probability';
   const order = options.order ?? 'largest';
-  const discard = options.discard ?? 'none';
   const ties = options.ties ?? false;
   const tieTolerance = options.tieTolerance ?? 1e-5;
   const seed = options.seed ?? 1;
-  if (!(Number.isInteger(ratio) && ratio >= 1)) badArgument('ratio', `ratio must be a whole number ≥ 1, received ${ratio}`);
-  if (options.caliper !== undefined && !(options.caliper > 0 && Number.isFinite(options.caliper))) {
-    badArgument('caliper', `caliper must be a positive number, received ${options.caliper}`);
+  const variable = options.maxControls !== undefined || options.minControls !== undefined;
+  if (!(Number.isFinite(ratio) && ratio >= 1 && (variable || Number.isInteger(ratio)))) {
+    badArgument('ratio', `ratio must be a whole number ≥ 1 (any number ≥ 1 with maxControls), received ${ratio}`);
   }
-  if (caliperScale !== 'sd' && caliperScale !== 'raw') badArgument('caliperScale', `caliperScale must be 'sd' or 'raw', received ${JSON.stringify(caliperScale)}`);
-  if (scale !== 'probability' && scale !== 'logit') badArgument('distance', `distance must be 'probability' or 'logit', received ${JSON.stringify(scale)}`);
-  if (!['largest', 'smallest', 'random', 'data'].includes(order)) {
+  if (options.reuseMax !== undefined && !(Number.isInteger(options.reuseMax) && options.reuseMax >= 1)) {
+    badArgument('reuseMax', `reuseMax must be a whole number ≥ 1, received ${options.reuseMax}`);
+  }
+  if (options.reuseMax !== undefined && options.replace === false && options.reuseMax > 1) {
+    badArgument('reuseMax', `reuseMax ${options.reuseMax} lets a control serve several treated units, which is matching with replacement: drop replace: false (CLI: add --replace) or use reuseMax 1`);
+  }
+  let nTreated = 0;
+  for (let i = 0; i < n; i++) nTreated += treatment[i]!;
+  // MatchIt's reuse.max: 1 without replacement, "unlimited" (at least the number of treated) with it.
+  const reuseMax = options.reuseMax ?? (options.replace ? Number.MAX_SAFE_INTEGER : 1);
+  const replace = reuseMax > 1;
+  if (!ORDERS.includes(order)) {
     badArgument('order', `order must be one of 'largest', 'smallest', 'random', 'data', received ${JSON.stringify(order)}`);
   }
-  if (!['none', 'treated', 'control', 'both'].includes(discard)) {
-    badArgument('discard', `discard must be one of 'none', 'treated', 'control', 'both', received ${JSON.stringify(discard)}`);
-  }
   if (ties && !replace) badArgument('ties', 'ties applies to matching with replacement: add replace: true (CLI --replace) or drop ties');
+  if (ties && (variable || options.covariateCalipers || options.reuseMax !== undefined)) {
+    badArgument('ties', 'ties (R Matching) cannot be combined with maxControls, covariateCalipers or reuseMax (MatchIt options): drop one of them');
+  }
   if (!(tieTolerance >= 0)) badArgument('tieTolerance', `tieTolerance must be ≥ 0, received ${tieTolerance}`);
   if (!Number.isFinite(seed)) badArgument('seed', `seed must be a finite number, received ${seed}`);
-  if (options.exact && options.exact.length > 0 && !options.data) {
-    badArgument('exact', 'exact matching needs the data: pass options.data (the table the columns come from)');
-  }
-  if (input.scores.length !== n) badArgument('scores', `scores has ${input.scores.length} values but treatment has ${n}`);
+  const width = design.caliperWidth;
 
-  // The distance matched on.
-  const d = new Float64Array(n);
-  const lp = isFit(input) ? (input.link === 'logit' ? input.linearPredictor : null) : input.linearPredictor ?? null;
-  const badRows: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = input.scores[i]!;
-    let v: number;
-    if (scale === 'probability') v = s;
-    else if (lp) v = lp[i]!;
-    else {
-      if (!(s > 0 && s < 1)) {
-        badArgument('distance', `distance 'logit' needs scores strictly between 0 and 1, but row ${i + 1} has ${s}: pass the linear predictor or use distance 'probability'`);
-      }
-      v = Math.log(s / (1 - s));
-    }
-    if (!Number.isFinite(v)) badRows.push(i);
-    d[i] = v;
-  }
-  if (badRows.length > 0) {
-    throw new CounterfactError({
-      code: 'non_finite',
-      column: 'scores',
-      rows: badRows.slice(0, 5),
-      count: badRows.length,
-      message: `${badRows.length} propensity scores are missing or not finite (rows ${badRows.slice(0, 5).map((r) => r + 1).join(', ')}): check the propensity model`,
-    });
-  }
-
-  // Common support.
-  const discarded = new Uint8Array(n);
-  if (discard !== 'none') {
-    let minT = Infinity, maxT = -Infinity, minC = Infinity, maxC = -Infinity;
-    for (let i = 0; i < n; i++) {
-      if (treatment[i]) {
-        if (d[i]! < minT) minT = d[i]!;
-        if (d[i]! > maxT) maxT = d[i]!;
-      } else {
-        if (d[i]! < minC) minC = d[i]!;
-        if (d[i]! > maxC) maxC = d[i]!;
-      }
-    }
-    for (let i = 0; i < n; i++) {
-      const t = treatment[i];
-      if (t && (discard === 'treated' || discard === 'both') && (d[i]! < minC || d[i]! > maxC)) discarded[i] = 1;
-      if (!t && (discard === 'control' || discard === 'both') && (d[i]! < minT || d[i]! > maxT)) discarded[i] = 1;
-    }
-  }
-
-  // Caliper width: SD over all non-discarded units (n − 1 divisor), as MatchIt.
-  let width = Infinity;
-  if (options.caliper !== undefined) {
-    if (caliperScale === 'raw') width = options.caliper;
-    else {
-      let m = 0, c = 0;
-      for (let i = 0; i < n; i++) if (!discarded[i]) { m += d[i]!; c++; }
-      m /= c;
-      let ss = 0;
-      for (let i = 0; i < n; i++) if (!discarded[i]) ss += (d[i]! - m) ** 2;
-      width = options.caliper * Math.sqrt(ss / (c - 1));
-    }
-  }
-
-  // Matching compares tied distances as squared differences of the standardised distance
-  // (its default Weight = 1 scales X by the inverse variance over all units, n − 1 divisor).
-  let tieScale = options.tieVariance ?? 1;
-  if (ties && options.tieVariance === undefined) {
-    let m = 0;
-    for (let i = 0; i < n; i++) m += d[i]!;
-    m /= n;
-    let ss = 0;
-    for (let i = 0; i < n; i++) ss += (d[i]! - m) ** 2;
-    tieScale = ss / (n - 1);
-  }
-
-  // Strata (exact matching): a stratum id per unit.
-  const stratum = new Int32Array(n);
-  let nStrata = 1;
-  if (options.exact && options.exact.length > 0) {
-    const keys = new Map<string, number>();
-    const cols = options.exact.map((c) => columnLabels(getColumn(options.data!, c, 'exact-matching')));
-    if (options.data!.nRows !== n) badArgument('data', `data has ${options.data!.nRows} rows but the scores have ${n}`);
-    for (let i = 0; i < n; i++) {
-      const key = cols.map((c) => c[i] ?? '\u0000NA').join('\u0001');
-      let s = keys.get(key);
-      if (s === undefined) {
-        s = keys.size;
-        keys.set(key, s);
-      }
-      stratum[i] = s;
-    }
-    nStrata = keys.size;
-  }
-
-  // Treated processing order.
+  // Treated units that take part, and their processing order.
   const treatedIdx: number[] = [];
   for (let i = 0; i < n; i++) if (treatment[i] && !discarded[i]) treatedIdx.push(i);
-  let treatedOrder: Int32Array = Int32Array.from(treatedIdx);
-  if (order === 'largest') treatedOrder = stableSortBy(treatedOrder, (i) => -d[i]!);
-  else if (order === 'smallest') treatedOrder = stableSortBy(treatedOrder, (i) => d[i]!);
-  else if (order === 'random') shuffleInPlace(treatedOrder, createRng(seed));
+  const perTreatedRatio = variable ? variableRatios(design, ratio, options.minControls ?? 1, options.maxControls, nTreated) : null;
+  // No treated unit can get more controls than there are: passes beyond that would find none.
+  const maxRatio = Math.min(perTreatedRatio ? maxOf(perTreatedRatio.values()) : ratio, Math.max(1, n - nTreated));
 
-  // Controls per stratum, stably sorted by distance (data order among ties).
-  const controlsByStratum: number[][] = Array.from({ length: nStrata }, () => []);
-  for (let i = 0; i < n; i++) if (!treatment[i] && !discarded[i]) controlsByStratum[stratum[i]!]!.push(i);
-  const sorted = controlsByStratum.map((list) => stableSortBy(Int32Array.from(list), (i) => d[i]!));
-  const free = sorted.map((s) => new FreeList(s.length));
+  let treatedOrder = Int32Array.from(treatedIdx);
+  if (order === 'largest' || order === 'smallest') {
+    const keys = new Float64Array(treatedOrder.length);
+    for (let k = 0; k < keys.length; k++) keys[k] = order === 'largest' ? -d[treatedOrder[k]!]! : d[treatedOrder[k]!]!;
+    treatedOrder = Int32Array.from(stableArgsort(keys), (k) => treatedOrder[k]!);
+  } else if (order === 'random') shuffleInPlace(treatedOrder, createRng(seed));
+
+  // All units in one stable order by distance: a unit's position is where its walk starts.
+  const sorted = stableArgsort(d);
+  const pos = new Int32Array(n);
+  for (let p = 0; p < n; p++) pos[sorted[p]!] = p;
+  // Eligible controls of each stratum, by position (one array, stratum s at off[s]..off[s+1]).
+  const strata = design.strata;
+  const nS = design.nStrata;
+  const off = new Int32Array(nS + 1);
+  for (let i = 0; i < n; i++) if (!treatment[i] && !discarded[i]) off[(strata ? strata[i]! : 0) + 1]!++;
+  for (let s = 0; s < nS; s++) off[s + 1]! += off[s]!;
+  const fill = off.slice(0, nS);
+  const cpos = new Int32Array(off[nS]!);
+  for (let p = 0; p < n; p++) {
+    const u = sorted[p]!;
+    if (!treatment[u] && !discarded[u]) cpos[fill[strata ? strata[u]! : 0]!++] = p;
+  }
+  const covCal = covariateCalipers(design, options);
 
   const mt: number[] = [];
   const mc: number[] = [];
@@ -219,56 +162,85 @@ export function matchNearest(input: PropensityFit | ScoreInput, options: Nearest
   const nMatches = new Int32Array(n);
   const failed = new Map<number, UnmatchedReason>();
   const warnings: string[] = [];
-  const matchedControlsOf = new Map<number, number[]>();
+  const ctx: WalkContext = { d, sorted, pos, cpos, width, covCal };
 
-  for (let pass = 0; pass < (ties || replace ? 1 : ratio); pass++) {
+  if (replace && reuseMax >= nTreated) {
+    // Unlimited reuse: every treated unit's walk is independent (MatchIt's single-walk path).
+    const cunit = ties ? Int32Array.from(cpos, (p) => sorted[p]!) : null;
     for (let k = 0; k < treatedOrder.length; k++) {
       const i = treatedOrder[k]!;
-      if (failed.has(i)) continue;
-      const s = stratum[i]!;
-      const ctrl = sorted[s]!;
-      if (ctrl.length === 0) {
+      const s = strata ? strata[i]! : 0;
+      const lo = off[s]!, hi = off[s + 1]!;
+      if (lo === hi) {
         failed.set(i, 'no-control-in-stratum');
         continue;
       }
-      const fl = free[s]!;
-      // Position: number of controls "left" of i in the combined stable order.
-      const pos = lowerPosition(ctrl, d, d[i]!, i);
-      if (!replace) {
-        // One more match: nearest free control left or right.
-        const L = fl.left(pos - 1);
-        const R = fl.right(pos);
-        const dl = L >= 0 ? d[i]! - d[ctrl[L]!]! : Infinity;
-        const dr = R < ctrl.length ? d[ctrl[R]!]! - d[i]! : Infinity;
-        let pick = -1;
-        if (dl <= dr && dl <= width) pick = L;
-        else if (dr < dl && dr <= width) pick = R;
-        if (pick < 0) {
-          if (nMatches[i] === 0) failed.set(i, L < 0 && R >= ctrl.length ? 'controls-exhausted' : 'no-control-within-caliper');
+      const at = lowerBound(cpos, lo, hi, pos[i]!);
+      const want = perTreatedRatio ? perTreatedRatio.get(i)! : ratio;
+      const found = ties
+        ? nearestWithTies(cunit!.subarray(lo, hi), d, i, at - lo, want, width, tieTolerance, options.tieVariance ?? design.distanceVariance)
+        : walkWithReplacement(ctx, i, lo, hi, at, want);
+      if (found.length === 0) {
+        failed.set(i, 'no-control-within-caliper');
+        continue;
+      }
+      if (ties && mt.length + found.length > MAX_PAIRS) tooManyTies(mt.length + found.length, k + 1, tieTolerance, options.tieVariance ?? design.distanceVariance);
+      for (const c of found) {
+        mt.push(i);
+        mc.push(c);
+        mw.push(1 / found.length);
+      }
+      nMatches[i] = found.length;
+    }
+  } else {
+    // Passes: every treated unit gets its r-th match before any gets its (r+1)-th.
+    const free = new FreeList(cpos.length);
+    const uses = reuseMax > 1 ? new Int32Array(cpos.length) : null;
+    let eligible = cpos.length;
+    const lowPos = new Int32Array(n);
+    const highPos = new Int32Array(n);
+    for (let r = 1; r <= maxRatio; r++) {
+      for (let k = 0; k < treatedOrder.length; k++) {
+        if (eligible === 0) break;
+        const i = treatedOrder[k]!;
+        if (failed.has(i) || nMatches[i]! < r - 1) continue;
+        if (perTreatedRatio ? perTreatedRatio.get(i)! < r : r > ratio) continue;
+        const s = strata ? strata[i]! : 0;
+        const lo = off[s]!, hi = off[s + 1]!;
+        if (lo === hi) {
+          failed.set(i, 'no-control-in-stratum');
           continue;
         }
-        fl.take(pick);
-        const c = ctrl[pick]!;
+        const p = pos[i]!;
+        const iil = r === 1 ? p : lowPos[i]!;
+        const iir = r === 1 ? p : highPos[i]!;
+        let minDist = 0;
+        if (r > 1) {
+          const di = d[i]!;
+          const dl = Math.abs(di - d[sorted[iil]!]!);
+          const dr = Math.abs(di - d[sorted[iir]!]!);
+          minDist = iil === p ? dr : iir === p ? dl : Math.max(dl, dr);
+        }
+        const pick = walkOnce(ctx, free, i, lo, hi, iil, iir, minDist);
+        if (pick < 0) {
+          if (r === 1) failed.set(i, free.right(lo) >= hi ? 'controls-exhausted' : 'no-control-within-caliper');
+          continue;
+        }
+        if (!uses || ++uses[pick]! >= reuseMax) {
+          free.take(pick);
+          eligible--;
+        }
+        const c = sorted[cpos[pick]!]!;
         mt.push(i);
         mc.push(c);
         mw.push(NaN);
         nMatches[i]!++;
-      } else {
-        const found = nearestWithReplacement(ctrl, d, i, pos, ratio, width, ties, tieTolerance, tieScale);
-        if (found.length === 0) {
-          failed.set(i, 'no-control-within-caliper');
-          continue;
-        }
-        matchedControlsOf.set(i, found);
-        if (ties && mt.length + found.length > MAX_PAIRS) tooManyTies(mt.length + found.length, k + 1, tieTolerance, tieScale);
-        for (const c of found) {
-          mt.push(i);
-          mc.push(c);
-          mw.push(1 / found.length);
-        }
-        nMatches[i] = found.length;
+        const cp = cpos[pick]!;
+        lowPos[i] = r === 1 ? Math.min(p, cp) : Math.min(lowPos[i]!, cp);
+        highPos[i] = r === 1 ? Math.max(p, cp) : Math.max(highPos[i]!, cp);
       }
     }
+    for (const i of treatedIdx) if (nMatches[i] === 0 && !failed.has(i)) failed.set(i, 'controls-exhausted');
   }
   // Pair weights 1/M_i.
   for (let m = 0; m < mt.length; m++) if (Number.isNaN(mw[m]!)) mw[m] = 1 / nMatches[mt[m]!]!;
@@ -292,15 +264,19 @@ export function matchNearest(input: PropensityFit | ScoreInput, options: Nearest
       `fewer controls than needed for matching without replacement: ${exhausted} treated unit(s) left unmatched (controls exhausted) — use replace: true (CLI --replace), a lower ratio, or more controls`,
     );
   }
-  if (!replace && ratio > 1) {
+  if (!replace || reuseMax < nTreated) {
     let partial = 0;
-    for (const i of treatedIdx) if (nMatches[i]! > 0 && nMatches[i]! < ratio) partial++;
-    if (partial > 0) warnings.push(`${partial} treated unit(s) received fewer than ${ratio} controls (not enough eligible controls)`);
+    for (const i of treatedIdx) {
+      const want = perTreatedRatio ? perTreatedRatio.get(i)! : ratio;
+      if (nMatches[i]! > 0 && nMatches[i]! < want) partial++;
+    }
+    if (partial > 0) warnings.push(`${partial} treated unit(s) received fewer controls than asked for (not enough eligible controls)`);
   }
   // Matching's tolerance can make many "ties" on continuous scores: say so when it more than
   // doubles the number of matches.
   if (ties) {
     const matchedT = treatedIdx.filter((i) => nMatches[i]! > 0).length;
+    const tieScale = options.tieVariance ?? design.distanceVariance;
     if (matchedT > 0 && mt.length > 2 * ratio * matchedT) {
       warnings.push(
         `ties: ${mt.length} matches for ${matchedT} treated unit(s) (${(mt.length / matchedT).toFixed(1)} each on average): controls within the tie tolerance (tieTolerance ${tieTolerance} on the squared standardised distance, i.e. up to ±${Math.sqrt(tieTolerance * tieScale).toPrecision(3)} on the distance beyond the nearest) count as tied, as in R Matching; use tieTolerance: 0 for exact ties only`,
@@ -309,32 +285,297 @@ export function matchNearest(input: PropensityFit | ScoreInput, options: Nearest
   }
   const caliperFails = unmatched.filter((u) => u.reason === 'no-control-within-caliper').length;
   if (caliperFails > 0) warnings.push(`${caliperFails} treated unit(s) had no control within the caliper and were left unmatched: the estimand is the ATT of the matched treated`);
-  void matchedControlsOf;
 
+  const settings: NearestSettings = {
+    method: 'nearest',
+    ratio,
+    replace,
+    reuseMax: options.reuseMax ?? null,
+    minControls: variable ? options.minControls ?? 1 : null,
+    maxControls: variable ? options.maxControls ?? null : null,
+    caliper: design.caliper,
+    caliperScale: design.caliperScale,
+    caliperWidth: Number.isFinite(width) ? width : null,
+    covariateCalipers: { ...(options.covariateCalipers ?? {}) },
+    distance: design.distanceScale,
+    order,
+    seed: order === 'random' ? seed : null,
+    ties,
+    tieTolerance: ties ? tieTolerance : null,
+    exact: [...design.exact],
+    discard: design.discard,
+  };
   return buildMatchResult({
-    method: options.exact && options.exact.length ? 'nearest-exact' : 'nearest',
+    method: design.exact.length ? 'nearest-exact' : 'nearest',
     treatment,
     distance: d,
     pairs,
     discarded,
     unmatchedTreated: unmatched,
-    settings: {
-      method: 'nearest',
-      ratio,
-      replace,
-      caliper: options.caliper ?? null,
-      caliperScale,
-      caliperWidth: Number.isFinite(width) ? width : null,
-      distance: scale,
-      order,
-      seed: order === 'random' ? seed : null,
-      ties,
-      tieTolerance: ties ? tieTolerance : null,
-      exact: [...(options.exact ?? [])],
-      discard,
-    },
+    settings,
     warnings,
   });
+}
+
+/** What a walk reads: distances, the sorted order, stratum control positions, calipers. */
+interface WalkContext {
+  readonly d: Float64Array;
+  readonly sorted: Int32Array;
+  /** Position of each unit in `sorted`. */
+  readonly pos: Int32Array;
+  readonly cpos: Int32Array;
+  readonly width: number;
+  readonly covCal: CovariateCaliper[];
+}
+
+interface CovariateCaliper {
+  readonly values: Float64Array;
+  readonly width: number;
+}
+
+function withinCovariateCalipers(cal: readonly CovariateCaliper[], i: number, c: number): boolean {
+  for (const k of cal) if (!(Math.abs(k.values[i]! - k.values[c]!) <= k.width)) return false;
+  return true;
+}
+
+/**
+ * One match for treated unit i (one pass of k:1 without unlimited reuse): the first eligible
+ * control left of position `iil` and right of `iir` (skipping those nearer than `minDist`, as
+ * MatchIt does in later passes, and those outside a covariate caliper), the nearer of the two,
+ * and at equal distance the one the alternating walk meets first (left at equal steps).
+ * Returns the control's index in `cpos`, or −1.
+ */
+function walkOnce(ctx: WalkContext, free: FreeList, i: number, lo: number, hi: number, iil: number, iir: number, minDist: number): number {
+  const { d, sorted, cpos, width, covCal } = ctx;
+  const di = d[i]!;
+  let L = free.left(lowerBound(cpos, lo, hi, iil) - 1);
+  let dl = Infinity;
+  while (L >= lo) {
+    const c = sorted[cpos[L]!]!;
+    dl = Math.abs(di - d[c]!);
+    if (dl > width) {
+      L = -1;
+      break;
+    }
+    if (dl >= minDist && (covCal.length === 0 || withinCovariateCalipers(covCal, i, c))) break;
+    L = free.left(L - 1);
+  }
+  if (L < lo) L = -1;
+  let R = free.right(lowerBound(cpos, lo, hi, iir + 1));
+  let dr = Infinity;
+  while (R < hi) {
+    const c = sorted[cpos[R]!]!;
+    dr = Math.abs(di - d[c]!);
+    if (dr > width) {
+      R = hi;
+      break;
+    }
+    if (dr >= minDist && (covCal.length === 0 || withinCovariateCalipers(covCal, i, c))) break;
+    R = free.right(R + 1);
+  }
+  if (R >= hi) R = -1;
+  if (L < 0) return R;
+  if (R < 0) return L;
+  if (dl < dr) return L;
+  if (dr < dl) return R;
+  return iil - cpos[L]! <= cpos[R]! - iir ? L : R;
+}
+
+/**
+ * With unlimited reuse: MatchIt's walk for `want` controls, simulated on the stratum's controls
+ * only. Positions in between (other units) only count as steps: the left side's s-th step comes
+ * at time 2s − 1, the right side's at 2s, so candidates are met in that order. Each side keeps
+ * at most `want`, stops at the caliper, and stops when `want` candidates already found are all
+ * strictly nearer; the `want` nearest are then chosen as MatchIt's `std::partial_sort` does.
+ */
+function walkWithReplacement(ctx: WalkContext, i: number, lo: number, hi: number, at: number, want: number): number[] {
+  const { d, sorted, cpos, width, covCal } = ctx;
+  const di = d[i]!;
+  const self = ctx.pos[i]!;
+  const ids: number[] = [];
+  const dists: number[] = [];
+  let li = at - 1;
+  let ri = at;
+  let lStop = li < lo;
+  let rStop = ri >= hi;
+  let nl = 0;
+  let nr = 0;
+  while (!lStop || !rStop) {
+    let left: boolean;
+    if (lStop) left = false;
+    else if (rStop) left = true;
+    else left = 2 * (self - cpos[li]!) - 1 < 2 * (cpos[ri]! - self);
+    const k = left ? li : ri;
+    const c = sorted[cpos[k]!]!;
+    const dist = Math.abs(di - d[c]!);
+    let stop = dist > width;
+    if (!stop && ids.length >= want) {
+      let closer = 0;
+      for (const x of dists) if (x < dist && ++closer === want) break;
+      stop = closer >= want;
+    }
+    if (!stop && (covCal.length === 0 || withinCovariateCalipers(covCal, i, c))) {
+      ids.push(c);
+      dists.push(dist);
+      if (left) stop = ++nl === want;
+      else stop = ++nr === want;
+    }
+    if (left) {
+      li--;
+      if (stop || li < lo) lStop = true;
+    } else {
+      ri++;
+      if (stop || ri >= hi) rStop = true;
+    }
+  }
+  if (ids.length <= want) return ids;
+  return partialSortFirst(ids, dists, want);
+}
+
+/**
+ * The first `k` of `ids` by ascending `dists`, as libstdc++'s `std::partial_sort` leaves them
+ * (heap select, then heap sort; not stable): MatchIt ranks its candidates this way, so at equal
+ * distance which candidates are kept follows the heap, not the order met.
+ */
+export function partialSortFirst(ids: readonly number[], dists: readonly number[], k: number): number[] {
+  const a = ids.map((_, j) => j);
+  const less = (x: number, y: number) => dists[x]! < dists[y]!;
+  const adjust = (hole: number, len: number, value: number) => {
+    const top = hole;
+    let child = hole;
+    while (child < (len - 1) >> 1) {
+      child = 2 * (child + 1);
+      if (less(a[child]!, a[child - 1]!)) child--;
+      a[hole] = a[child]!;
+      hole = child;
+    }
+    if ((len & 1) === 0 && child === (len - 2) >> 1) {
+      child = 2 * (child + 1);
+      a[hole] = a[child - 1]!;
+      hole = child - 1;
+    }
+    let parent = (hole - 1) >> 1;
+    while (hole > top && less(a[parent]!, value)) {
+      a[hole] = a[parent]!;
+      hole = parent;
+      parent = (hole - 1) >> 1;
+    }
+    a[hole] = value;
+  };
+  // make_heap on [0, k)
+  if (k >= 2) {
+    for (let parent = (k - 2) >> 1; ; parent--) {
+      adjust(parent, k, a[parent]!);
+      if (parent === 0) break;
+    }
+  }
+  // heap select over the rest
+  for (let j = k; j < a.length; j++) {
+    if (less(a[j]!, a[0]!)) {
+      const value = a[j]!;
+      a[j] = a[0]!;
+      adjust(0, k, value);
+    }
+  }
+  // sort_heap on [0, k)
+  for (let last = k; last > 1; ) {
+    last--;
+    const value = a[last]!;
+    a[last] = a[0]!;
+    adjust(0, last, value);
+  }
+  return a.slice(0, k).map((j) => ids[j]!);
+}
+
+/** First index in [lo, hi) whose value is ≥ x (values ascending). */
+function lowerBound(values: Int32Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Covariate calipers resolved to widths in the column's units (SDs over non-discarded units, as MatchIt). */
+function covariateCalipers(design: MatchDesign, options: NearestOptions): CovariateCaliper[] {
+  const spec = options.covariateCalipers;
+  if (!spec || Object.keys(spec).length === 0) return [];
+  if (!options.data) badArgument('covariateCalipers', 'covariate calipers need the data: pass options.data (the table the columns come from)');
+  const out: CovariateCaliper[] = [];
+  for (const [name, value] of Object.entries(spec)) {
+    if (!(value > 0 && Number.isFinite(value))) badArgument('covariateCalipers', `the caliper on ${name} must be a positive number, received ${value}`);
+    const values = getNumeric(options.data, name, 'caliper');
+    let w = value;
+    if (design.caliperScale === 'sd') {
+      let m = 0, c = 0;
+      for (let i = 0; i < values.length; i++) if (!design.discarded[i]) { m += values[i]!; c++; }
+      m /= c;
+      let ss = 0;
+      for (let i = 0; i < values.length; i++) if (!design.discarded[i]) ss += (values[i]! - m) ** 2;
+      w = value * Math.sqrt(ss / (c - 1));
+    }
+    out.push({ values, width: w });
+  }
+  return out;
+}
+
+/**
+ * MatchIt's variable ratio (extremal matching, Ming & Rosenbaum 2000): m = round(ratio × n1)
+ * controls in all; kmax treated units get `max`, kmin get `min`, one gets the remainder; treated
+ * units are ranked by distance (from the side where treated units are dense) so those with the
+ * most competition get the fewest.
+ */
+function variableRatios(design: MatchDesign, ratio: number, min: number, max: number | undefined, n1: number): Map<number, number> {
+  if (max === undefined) badArgument('maxControls', 'variable-ratio matching needs maxControls (MatchIt max.controls), e.g. maxControls: 4 with ratio: 2');
+  if (!(Number.isInteger(min) && min >= 1)) badArgument('minControls', `minControls must be a whole number ≥ 1, received ${min}`);
+  if (!(Number.isInteger(max) && max > min)) badArgument('maxControls', `maxControls must be a whole number greater than minControls (${min}), received ${max}`);
+  if (!(ratio > min && ratio < max)) badArgument('ratio', `with variable-ratio matching ratio is the average number of controls and must lie strictly between minControls (${min}) and maxControls (${max}), received ${ratio}`);
+  const { treatment, distance: d } = design;
+  const m = roundHalfEven(ratio * n1);
+  const kmax = Math.floor((m - min * (n1 - 1)) / (max - min));
+  const kmin = n1 - kmax - 1;
+  const kmed = m - (min * kmin + max * kmax);
+  const r0: number[] = [...Array<number>(kmin).fill(min), kmed, ...Array<number>(kmax).fill(max)];
+  // No treated unit may get 0 controls.
+  while (r0.some((x) => x === 0)) {
+    const j = r0.indexOf(0);
+    r0[j] = 1;
+    if (j === r0.length - 1) break;
+    r0[j + 1]! -= 1;
+  }
+  const treated: number[] = [];
+  let sumT = 0, sumC = 0, nC = 0;
+  for (let i = 0; i < treatment.length; i++) {
+    if (treatment[i]) {
+      treated.push(i);
+      sumT += d[i]!;
+    } else {
+      sumC += d[i]!;
+      nC++;
+    }
+  }
+  const decreasing = sumT / treated.length > sumC / nC;
+  const keys = Float64Array.from(treated, (i) => (decreasing ? -d[i]! : d[i]!));
+  const rank = stableArgsort(keys);
+  const out = new Map<number, number>();
+  for (let k = 0; k < rank.length; k++) out.set(treated[rank[k]!]!, r0[k]!);
+  return out;
+}
+
+function maxOf(values: Iterable<number>): number {
+  let m = 1;
+  for (const v of values) if (v > m) m = v;
+  return m;
+}
+
+/** R's round(): halves to even. */
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const diff = x - f;
+  if (diff > 0.5) return f + 1;
+  if (diff < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
 }
 
 /** Upper bound on matched pairs with ties (each pair costs ~24 bytes in plain arrays; V8 fails near 1.7e8 elements). */
@@ -348,45 +589,18 @@ function tooManyTies(pairs: number, treatedDone: number, tol: number, variance: 
   );
 }
 
-/** Stable sort of indices by a numeric key (ties keep input order). */
-function stableSortBy(idx: Int32Array, key: (i: number) => number): Int32Array {
-  const keys = new Float64Array(idx.length);
-  for (let k = 0; k < idx.length; k++) keys[k] = key(idx[k]!);
-  const order = Array.from({ length: idx.length }, (_, k) => k);
-  order.sort((a, b) => keys[a]! - keys[b]! || a - b);
-  return Int32Array.from(order, (k) => idx[k]!);
-}
-
 /**
- * Number of controls that precede unit i in the stable order by (distance, row index):
- * controls with a smaller distance, or equal distance and a smaller row index.
+ * R Matching's `ties = TRUE` (with replacement): the `ratio` nearest controls of the stratum
+ * (`ctrl`, sorted by distance; `pos` = controls left of unit i), then every control whose
+ * squared standardised distance is within `tol` of the ratio-th nearest one's, on both sides.
  */
-function lowerPosition(ctrl: Int32Array, d: Float64Array, di: number, i: number): number {
-  let lo = 0;
-  let hi = ctrl.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const c = ctrl[mid]!;
-    const dc = d[c]!;
-    if (dc < di || (dc === di && c < i)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * With replacement: the `ratio` nearest controls, searching outward (left first), at most
- * `ratio` per side, nearer first and left before right at equal distance. With `ties`, every
- * control within `tol` of the ratio-th nearest distance is kept too (R Matching).
- */
-function nearestWithReplacement(
+function nearestWithTies(
   ctrl: Int32Array,
   d: Float64Array,
   i: number,
   pos: number,
   ratio: number,
   width: number,
-  ties: boolean,
   tol: number,
   variance: number,
 ): number[] {
@@ -397,7 +611,6 @@ function nearestWithReplacement(
   let r = pos;
   let nl = 0;
   let nr = 0;
-  // Collect up to `ratio` per side (more when ties extend the tied distance).
   while ((l >= 0 && nl < ratio) || (r < ctrl.length && nr < ratio)) {
     if (l >= 0 && nl < ratio) {
       const dist = di - d[ctrl[l]!]!;
@@ -418,9 +631,7 @@ function nearestWithReplacement(
   }
   cand.sort((a, b) => a.dist - b.dist || a.found - b.found);
   const chosen = cand.slice(0, ratio);
-  if (!ties || chosen.length === 0) return chosen.map((x) => x.c);
-  // Ties: extend to every control whose squared standardised distance is within tol of the
-  // ratio-th nearest one's (R Matching's distance.tolerance), on both sides.
+  if (chosen.length === 0) return [];
   const dk = chosen[chosen.length - 1]!.dist;
   const cut = Math.sqrt(dk * dk + tol * variance);
   const out = new Set(chosen.map((x) => x.c));
@@ -456,6 +667,7 @@ class FreeList {
   }
   /** Nearest free position ≤ p (−1 if none). */
   left(p: number): number {
+    if (p < 0) return -1;
     return this.find(this.leftPtr, p + 1) - 1;
   }
   /** Nearest free position ≥ p (n if none). */

@@ -2,7 +2,7 @@
  * Turning matches into the common MatchResult: unit weights (MatchIt's rule), matched flags
  * and counts. Every matching method ends here, so the contract holds for all of them.
  */
-import type { MatchPairs, MatchResult, UnmatchedUnit } from '../contracts.js';
+import type { MatchPairs, MatchResult, MatchSettings, UnmatchedUnit } from '../contracts.js';
 
 export interface MatchParts {
   readonly method: string;
@@ -11,7 +11,7 @@ export interface MatchParts {
   readonly pairs: MatchPairs;
   readonly discarded: Uint8Array;
   readonly unmatchedTreated: readonly UnmatchedUnit[];
-  readonly settings: Readonly<Record<string, unknown>>;
+  readonly settings: MatchSettings;
   readonly warnings: readonly string[];
 }
 

@@ -76,7 +76,7 @@ describe('employment status from spells (hand-checked cases)', () => {
       pairs: { treated: Int32Array.from([0, 3]), control: Int32Array.from([1, 1]), weight: Float64Array.from([1, 1]) },
       discarded: new Uint8Array(4),
       unmatchedTreated: [],
-      settings: {},
+      settings: { method: 'custom' },
       warnings: [],
     });
     const out = statusForMatches(s, match, ref, [2, 6]);

@@ -63,7 +63,7 @@ describe('survivalDifference on a matched sample', () => {
     pairs: { treated: Int32Array.from([0, 1, 2]), control: Int32Array.from([3, 4, 4]), weight: Float64Array.from([1, 1, 1]) },
     discarded: new Uint8Array(6),
     unmatchedTreated: [],
-    settings: {},
+    settings: { method: 'custom' },
     warnings: [],
   });
   const t = [70, 30, 60, 20, 65, 5];

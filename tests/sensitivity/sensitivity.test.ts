@@ -26,7 +26,7 @@ describe('rosenbaumBinary (as rbounds binarysens)', () => {
     const m = buildMatchResult({
       method: 't', treatment: Uint8Array.from([1, 0, 0]), distance: null,
       pairs: { treated: Int32Array.from([0, 0]), control: Int32Array.from([1, 2]), weight: Float64Array.from([0.5, 0.5]) },
-      discarded: new Uint8Array(3), unmatchedTreated: [], settings: {}, warnings: [],
+      discarded: new Uint8Array(3), unmatchedTreated: [], settings: { method: 'custom' }, warnings: [],
     });
     expect(() => rosenbaumFromMatch(m, [1, 0, 1])).toThrow(/need 1:1 matched pairs/);
   });
