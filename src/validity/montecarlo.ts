@@ -118,6 +118,8 @@ export interface StudyEstimator {
   readonly adjust: boolean;
   /** With 'pairs' and adjust: the conditional SE (`conditionalSe`). */
   readonly conditional?: boolean;
+  /** With 'pairs' and adjust: the additive model y ~ T + x (`adjustModel: 'additive'`). */
+  readonly additive?: boolean;
   /** The SE docs/estimation.md recommends for this estimator. */
   readonly recommended: boolean;
 }
@@ -136,6 +138,7 @@ export const ESTIMATORS: readonly StudyEstimator[] = [
   e('nearest 1:1 without replacement, adjusted for x', 'pairs (g-computation regression, cluster-robust by pair, population ATT)', NOREP, 'pairs', 0, { adjust: true, recommended: true }),
   e('nearest 1:1 without replacement, adjusted for x', 'pairs, conditional (lm + vcovCL as R reports it)', NOREP, 'pairs', 0, { adjust: true, conditional: true }),
   e('nearest 1:1 without replacement, adjusted for x', 'ai (J = 0, Abadie–Imbens 2011 bias-corrected)', NOREP, 'ai', 0, { adjust: true }),
+  e('nearest 1:1 without replacement, additive regression y ~ T + x', 'pairs (cluster-robust by pair)', NOREP, 'pairs', 0, { adjust: true, additive: true }),
   e('nearest 1:1 with replacement (MatchIt)', 'ai (J = 0)', REP, 'ai', 0),
   e('nearest 1:1 with replacement (MatchIt)', 'ai (J = 1, heteroskedastic)', REP, 'ai', 1),
   e('nearest 1:1 with replacement (MatchIt)', 'naive paired (se.standard, ignores reuse)', REP, 'ai', 0, { standard: true }),
@@ -173,7 +176,7 @@ export function runValidity(options: { reps?: number; seed?: number; designs?: r
         const key = JSON.stringify(E.match);
         let m = cache.get(key);
         if (!m) cache.set(key, (m = matchNearest(fit, E.match)));
-        const r = estimateATT(table, m, { outcome: 'y', se: E.seMethod, varMatches: E.J, propensity: fit, ...(E.adjust ? { adjust: ADJUST } : {}), ...(E.conditional ? { conditionalSe: true } : {}) });
+        const r = estimateATT(table, m, { outcome: 'y', se: E.seMethod, varMatches: E.J, propensity: fit, ...(E.adjust ? { adjust: ADJUST } : {}), ...(E.conditional ? { conditionalSe: true } : {}), ...(E.additive ? { adjustModel: 'additive' as const } : {}) });
         const se = E.standard ? r.seStandard! : r.se!;
         est[k]!.e.push(r.estimate);
         est[k]!.se.push(se);
