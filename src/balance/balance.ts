@@ -48,21 +48,29 @@ export function assessBalance(
   const design = buildDesign(table, covariates, { categorical: options.categorical, allLevels: true });
   const n = match.nUnits;
   const t = match.treatment;
-  const ones = new Float64Array(n).fill(1);
   const cols: { name: string; v: Float64Array }[] = [];
   if (options.includeDistance && match.distance) cols.push({ name: 'distance', v: match.distance });
   design.columns.forEach((v, j) => cols.push({ name: design.names[j]!, v }));
   const rows: BalanceRow[] = [];
+  let sorter: RadixSorter | null = null;
   for (const { name, v } of cols) {
     const binary = isBinary(v);
-    const before = groupStats(v, t, ones);
-    const after = groupStats(v, t, match.weights);
+    const [before, after] = groupStats(v, t, match.weights);
     // Standardiser: SD of the treated in the unmatched sample.
     const sdT = binary ? Math.sqrt(before.meanT * (1 - before.meanT)) : Math.sqrt(before.varT);
     const smd = (a: number, b: number) => (sdT > 0 ? (a - b) / sdT : a === b ? 0 : NaN);
     const smdBefore = smd(before.meanT, before.meanC);
     const smdAfter = smd(after.meanT, after.meanC);
-    const [eB, eA] = binary ? [binaryEcdf(before), binaryEcdf(after)] : ecdfStats(v, t, [ones, match.weights]);
+    let eB: { mean: number; max: number };
+    let eA: { mean: number; max: number };
+    if (binary) {
+      // Binary and dummy columns: no sort (both eCDF statistics are the difference in proportions).
+      eB = binaryEcdf(before);
+      eA = binaryEcdf(after);
+    } else {
+      sorter ??= new RadixSorter(n, t, match.weights);
+      [eB, eA] = ecdfStats(v, t, match.weights, sorter);
+    }
     rows.push({
       covariate: name,
       type: binary ? 'binary' : 'continuous',
@@ -112,36 +120,59 @@ export function assessBalance(
   });
 }
 
-function groupStats(v: Float64Array, t: Uint8Array, w: Float64Array) {
-  let swT = 0, swC = 0, sT = 0, sC = 0, sw2T = 0, sw2C = 0;
-  for (let i = 0; i < v.length; i++) {
-    const wi = w[i]!;
-    if (wi <= 0) continue;
-    if (t[i]) {
-      swT += wi;
-      sw2T += wi * wi;
-      sT += wi * v[i]!;
-    } else {
-      swC += wi;
-      sw2C += wi * wi;
-      sC += wi * v[i]!;
-    }
+interface GroupStats {
+  meanT: number;
+  meanC: number;
+  varT: number;
+  varC: number;
+}
+
+/**
+ * Weighted means and variances Σw(x − x̄)² / (Σw − Σw²/Σw) of treated and controls, before
+ * matching (all units, weight 1) and after (the match weights; weight 0 adds nothing). Both
+ * phases and both groups in the same sweeps: one for the sums, one for the squared deviations
+ * (two-pass for accuracy). Branch-free: the group enters as a 0/1 factor, and adding a 0 term
+ * leaves a sum unchanged, so the sums equal those over each group alone.
+ */
+function groupStats(v: Float64Array, t: Uint8Array, w: Float64Array): [GroupStats, GroupStats] {
+  const n = v.length;
+  let nT = 0, sT0 = 0, sC0 = 0;
+  let swT = 0, swC = 0, sw2T = 0, sw2C = 0, sT1 = 0, sC1 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    const g = t[i]!;
+    const h = 1 - g;
+    nT += g;
+    sT0 += g * x;
+    sC0 += h * x;
+    const wi = w[i]! > 0 ? w[i]! : 0;
+    const a = g * wi;
+    const c = h * wi;
+    swT += a;
+    swC += c;
+    sw2T += a * wi;
+    sw2C += c * wi;
+    sT1 += a * x;
+    sC1 += c * x;
   }
-  const meanT = sT / swT;
-  const meanC = sC / swC;
-  let ssT = 0, ssC = 0;
-  for (let i = 0; i < v.length; i++) {
-    const wi = w[i]!;
-    if (wi <= 0) continue;
-    if (t[i]) ssT += wi * (v[i]! - meanT) ** 2;
-    else ssC += wi * (v[i]! - meanC) ** 2;
+  const nC = n - nT;
+  const mT0 = sT0 / nT, mC0 = sC0 / nC, mT1 = sT1 / swT, mC1 = sC1 / swC;
+  let ssT0 = 0, ssC0 = 0, ssT1 = 0, ssC1 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    const g = t[i]!;
+    const h = 1 - g;
+    const wi = w[i]! > 0 ? w[i]! : 0;
+    const dT0 = x - mT0, dC0 = x - mC0, dT1 = x - mT1, dC1 = x - mC1;
+    ssT0 += g * (dT0 * dT0);
+    ssC0 += h * (dC0 * dC0);
+    ssT1 += g * wi * (dT1 * dT1);
+    ssC1 += h * wi * (dC1 * dC1);
   }
-  return {
-    meanT,
-    meanC,
-    varT: ssT / (swT - sw2T / swT),
-    varC: ssC / (swC - sw2C / swC),
-  };
+  return [
+    { meanT: mT0, meanC: mC0, varT: ssT0 / (nT - nT / nT), varC: ssC0 / (nC - nC / nC) },
+    { meanT: mT1, meanC: mC1, varT: ssT1 / (swT - sw2T / swT), varC: ssC1 / (swC - sw2C / swC) },
+  ];
 }
 
 /** For a binary covariate both eCDF statistics are the absolute difference in proportions (MatchIt). */
@@ -153,62 +184,132 @@ function binaryEcdf(s: { meanT: number; meanC: number }): { mean: number; max: n
 /**
  * Mean and max of |F_T − F_C| over the distinct values of the covariate among all units (units
  * with zero weight add no mass but their values still count as evaluation points, as
- * MatchIt), weights normalised within group; for several weight vectors with one sort.
- * O(n log n).
+ * MatchIt), weights normalised within group — before matching (weight 1) and after (the match
+ * weights) in one walk over one sort of the column. O(n) after the sort.
  */
-function ecdfStats(v: Float64Array, t: Uint8Array, ws: readonly Float64Array[]): { mean: number; max: number }[] {
+function ecdfStats(v: Float64Array, t: Uint8Array, w: Float64Array, sorter: RadixSorter): [{ mean: number; max: number }, { mean: number; max: number }] {
   const n = v.length;
-  // Evaluation points: the distinct values of all units (native numeric sort, no comparator).
-  const all = Float64Array.from(v).sort();
-  // Per weight vector and group: values (and weights) of units with positive weight, sorted.
-  // Equal weights use a native sort; unequal weights sort indices (only units with weight > 0,
-  // e.g. the matched sample). This is the hot loop of the balance table at register scale.
-  const sortedGroup = (w: Float64Array, group: number) => {
-    let count = 0;
-    let first = NaN;
-    let equal = true;
-    for (let i = 0; i < n; i++) {
-      if (t[i] === group && w[i]! > 0) {
-        if (count === 0) first = w[i]!;
-        else if (w[i] !== first) equal = false;
-        count++;
-      }
-    }
-    const vals = new Float64Array(count);
-    const wts = new Float64Array(count);
-    if (equal) {
-      let k = 0;
-      for (let i = 0; i < n; i++) if (t[i] === group && w[i]! > 0) vals[k++] = v[i]!;
-      vals.sort();
-      wts.fill(first);
+  let nT = 0, swT = 0, swC = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i]! > 0 ? w[i]! : 0;
+    if (t[i]) {
+      nT++;
+      swT += wi;
+    } else swC += wi;
+  }
+  const nC = n - nT;
+  // Sorted keys (equal keys = equal values) and, per sorted unit, row·4 + 2·treated + (weight > 0).
+  const { hi, lo, tags } = sorter.sort(v);
+  let fT0 = 0, fC0 = 0, fT1 = 0, fC1 = 0;
+  let sum0 = 0, max0 = 0, sum1 = 0, max1 = 0, m = 0;
+  for (let k = 0; k < n; k++) {
+    const tag = tags[k]!;
+    if (tag & 2) {
+      fT0 += 1 / nT;
+      if (tag & 1) fT1 += w[tag >>> 2]! / swT;
     } else {
-      const idx = new Uint32Array(count);
-      let k = 0;
-      for (let i = 0; i < n; i++) if (t[i] === group && w[i]! > 0) idx[k++] = i;
-      idx.sort((a, b) => v[a]! - v[b]!);
-      for (let j = 0; j < count; j++) {
-        vals[j] = v[idx[j]!]!;
-        wts[j] = w[idx[j]!]!;
+      fC0 += 1 / nC;
+      if (tag & 1) fC1 += w[tag >>> 2]! / swC;
+    }
+    // End of a run of equal values: an evaluation point.
+    if (k + 1 < n && hi[k + 1] === hi[k] && lo[k + 1] === lo[k]) continue;
+    const d0 = Math.abs(fT0 - fC0);
+    const d1 = Math.abs(fT1 - fC1);
+    sum0 += d0;
+    sum1 += d1;
+    if (d0 > max0) max0 = d0;
+    if (d1 > max1) max1 = d1;
+    m++;
+  }
+  return [
+    { mean: m > 0 ? sum0 / m : 0, max: max0 },
+    { mean: m > 0 ? sum1 / m : 0, max: max1 },
+  ];
+}
+
+/**
+ * Stable least-significant-digit radix sort of row indices by a Float64 column: the IEEE
+ * bits mapped to order-preserving unsigned keys (−0 as +0), 11-bit digits, a pass skipped when
+ * every key has the same digit (e.g. the low bits of whole numbers). Buffers are reused across
+ * columns. O(n) per column; hand-written because sorting indices with a comparator is the
+ * slowest step of the balance table at register scale.
+ */
+class RadixSorter {
+  private readonly hi: Uint32Array[];
+  private readonly lo: Uint32Array[];
+  private readonly tag: Uint32Array[];
+  private readonly tags0: Uint32Array;
+  private readonly counts = new Uint32Array(6 * 2048);
+
+  /** Buffers for n rows; each unit is tagged row·4 + 2·treated + (weight > 0). */
+  constructor(private readonly n: number, t: Uint8Array, w: Float64Array) {
+    if (n >= 2 ** 30) badArgument('data', `balance tables take at most ${2 ** 30 - 1} rows, received ${n}: split the data (e.g. by exact strata)`);
+    this.hi = [new Uint32Array(n), new Uint32Array(n)];
+    this.lo = [new Uint32Array(n), new Uint32Array(n)];
+    this.tag = [new Uint32Array(n), new Uint32Array(n)];
+    this.tags0 = new Uint32Array(n);
+    for (let i = 0; i < n; i++) this.tags0[i] = i * 4 + (t[i] ? 2 : 0) + (w[i]! > 0 ? 1 : 0);
+  }
+
+  /** Order-preserving keys and tags of `v`'s units in ascending order of value (ties in row order). */
+  sort(v: Float64Array): { hi: Uint32Array; lo: Uint32Array; tags: Uint32Array } {
+    const n = this.n;
+    const bits = new Uint32Array(v.buffer, v.byteOffset, 2 * n);
+    let hi = this.hi[0]!, lo = this.lo[0]!, tag = this.tag[0]!;
+    let hi2 = this.hi[1]!, lo2 = this.lo[1]!, tag2 = this.tag[1]!;
+    const counts = this.counts;
+    counts.fill(0);
+    tag.set(this.tags0);
+    for (let i = 0; i < n; i++) {
+      let h: number, l: number;
+      if (v[i] === 0) {
+        h = 0x80000000; // +0 and −0 alike
+        l = 0;
+      } else {
+        h = bits[2 * i + 1]!;
+        l = bits[2 * i]!;
+        if (h & 0x80000000) {
+          h = ~h >>> 0;
+          l = ~l >>> 0;
+        } else h = (h | 0x80000000) >>> 0;
       }
+      hi[i] = h;
+      lo[i] = l;
+      counts[l & 0x7ff]!++;
+      counts[2048 + ((l >>> 11) & 0x7ff)]!++;
+      counts[4096 + (l >>> 22)]!++;
+      counts[6144 + (h & 0x7ff)]!++;
+      counts[8192 + ((h >>> 11) & 0x7ff)]!++;
+      counts[10240 + (h >>> 22)]!++;
     }
-    let total = 0;
-    for (let j = 0; j < count; j++) total += wts[j]!;
-    return { vals, wts, total };
-  };
-  return ws.map((w) => {
-    const T = sortedGroup(w, 1);
-    const C = sortedGroup(w, 0);
-    let pt = 0, pc = 0, fT = 0, fC = 0, sum = 0, max = 0, m = 0;
-    for (let k = 0; k < n; k++) {
-      const x = all[k]!;
-      if (k > 0 && x === all[k - 1]) continue;
-      while (pt < T.vals.length && T.vals[pt]! <= x) fT += T.wts[pt++]! / T.total;
-      while (pc < C.vals.length && C.vals[pc]! <= x) fC += C.wts[pc++]! / C.total;
-      const diff = Math.abs(fT - fC);
-      sum += diff;
-      if (diff > max) max = diff;
-      m++;
+    for (let d = 0; d < 6; d++) {
+      const base = d * 2048;
+      // Skip the pass when one bucket holds every key.
+      let trivial = false;
+      for (let b = 0; b < 2048; b++) {
+        const c = counts[base + b]!;
+        if (c === n) trivial = true;
+        if (c !== 0) break;
+      }
+      if (trivial) continue;
+      let sum = 0;
+      for (let b = 0; b < 2048; b++) {
+        const c = counts[base + b]!;
+        counts[base + b] = sum;
+        sum += c;
+      }
+      const shift = (d % 3) * 11;
+      const keys = d >= 3 ? hi : lo;
+      for (let k = 0; k < n; k++) {
+        const dst = counts[base + ((keys[k]! >>> shift) & 0x7ff)]!++;
+        hi2[dst] = hi[k]!;
+        lo2[dst] = lo[k]!;
+        tag2[dst] = tag[k]!;
+      }
+      [hi, hi2] = [hi2, hi];
+      [lo, lo2] = [lo2, lo];
+      [tag, tag2] = [tag2, tag];
     }
-    return { mean: m > 0 ? sum / m : 0, max };
-  });
+    return { hi, lo, tags: tag };
+  }
 }

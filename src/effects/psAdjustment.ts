@@ -27,7 +27,8 @@
 import type { Link, PropensityFit } from '../contracts.js';
 import { buildDesign } from '../data/design.js';
 import type { Table } from '../data/table.js';
-import { invertSpd, standardiseInto } from '../propensity/fit.js';
+import { standardiseInto } from '../propensity/fit.js';
+import { invertSpd } from '../stats/linalg.js';
 import { badArgument } from '../problems.js';
 import { normalCdf, normalPdf } from '../stats/distributions.js';
 

@@ -1,28 +1,35 @@
 /**
- * Worker-thread accumulator for the propensity fit (Node only): the IRLS cross-products of
- * each row chunk are computed on several threads over shared memory, and summed by the
- * caller in chunk order — so the fit is bit-identical with 1 or N workers. The worker runs
- * the library's own `accumulateChunk` (its source is sent to the worker), not a copy.
+ * Worker-thread accumulator for the propensity fit (Node only): the weighted cross-products of
+ * each row chunk are computed on several threads over shared memory, and summed by the caller
+ * in chunk order — so the fit is bit-identical with 1 or N workers. The workers run the
+ * library's own `crossprodChunk` (its source is sent to them), not a copy.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { accumulateChunk, IRLS_CHUNK, type Accumulator } from '../propensity/fit.js';
+import type { PropensityFit } from '../contracts.js';
+import { toTable, type TableInput } from '../data/table.js';
+import { fitPropensity, IRLS_CHUNK, rowsOf, type Accumulator, type PropensityOptions } from '../propensity/fit.js';
+import { crossprodChunk, packedLength } from '../stats/linalg.js';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const accumulateChunk = ${accumulateChunk.toString()};
+const crossprodChunk = ${crossprodChunk.toString()};
 parentPort.on('message', (m) => {
-  const X = m.X.map((b) => new Float64Array(b));
-  const w = new Float64Array(m.w), z = new Float64Array(m.z), out = new Float64Array(m.out);
-  const stride = m.p * m.p + m.p;
+  const cols = m.cols.map((b) => (b === null ? null : new Float64Array(b)));
+  const w = m.w === null ? null : new Float64Array(m.w);
+  const out = new Float64Array(m.out);
+  const center = new Float64Array(m.center), scale = new Float64Array(m.scale);
   for (let k = m.first; k < m.chunks; k += m.step) {
-    accumulateChunk(X, w, z, k * m.chunk, Math.min(m.n, (k + 1) * m.chunk), out, k * stride);
+    crossprodChunk(cols, center, scale, w, k * m.chunk, Math.min(m.n, (k + 1) * m.chunk), out, k * m.stride);
   }
   const sig = new Int32Array(m.signal);
   Atomics.add(sig, 0, 1);
   Atomics.notify(sig, 0);
 });
 `;
+
+/** An {@link Accumulator} on worker threads, with `close()` and its thread count. */
+export type ParallelAccumulator = Accumulator & { close(): void; readonly workers: number };
 
 /**
  * An {@link Accumulator} that spreads row chunks over `workers` threads (default: all cores).
@@ -32,7 +39,7 @@ parentPort.on('message', (m) => {
  * const fit = fitPropensity(table, { treatment: 'treat', covariates, accumulator: acc });
  * acc.close();
  */
-export function createParallelAccumulator(options: { workers?: number } = {}): Accumulator & { close(): void; readonly workers: number } {
+export function createParallelAccumulator(options: { workers?: number } = {}): ParallelAccumulator {
   const W = Math.max(1, Math.min(options.workers ?? availableParallelism(), 64));
   const workers = Array.from({ length: W }, () => {
     const wk = new Worker(WORKER_SOURCE, { eval: true });
@@ -40,20 +47,38 @@ export function createParallelAccumulator(options: { workers?: number } = {}): A
     return wk;
   });
   const shared = (a: Float64Array): SharedArrayBuffer => {
-    if (!(a.buffer instanceof SharedArrayBuffer)) throw new Error('parallel accumulator: columns must be allocated with accumulator.allocate');
+    if (!(a.buffer instanceof SharedArrayBuffer)) throw new Error('parallel accumulator: columns must be allocated with accumulator.allocate or accumulator.share');
     return a.buffer;
   };
   let out: Float64Array | null = null;
+  const allocate = (n: number) => new Float64Array(new SharedArrayBuffer(n * 8));
   return {
     workers: W,
-    allocate: (n) => new Float64Array(new SharedArrayBuffer(n * 8)),
-    accumulate(X, w, z, partials) {
-      const p = X.length;
-      const n = w.length;
+    allocate,
+    share(column) {
+      if (column.buffer instanceof SharedArrayBuffer) return column;
+      const copy = allocate(column.length);
+      copy.set(column);
+      return copy;
+    },
+    accumulate(cols, center, scale, w, partials) {
+      const n = rowsOf(cols);
       const chunks = Math.ceil(n / IRLS_CHUNK);
       if (!out || out.length !== partials.length) out = new Float64Array(new SharedArrayBuffer(partials.length * 8));
       const signal = new Int32Array(new SharedArrayBuffer(4));
-      const msg = { X: X.map(shared), w: shared(w), z: shared(z), out: out.buffer, p, n, chunks, chunk: IRLS_CHUNK, step: W, signal: signal.buffer };
+      const msg = {
+        cols: cols.map((c) => (c === null ? null : shared(c))),
+        w: w === null ? null : shared(w),
+        center: Array.from(center),
+        scale: Array.from(scale),
+        out: out.buffer,
+        n,
+        chunks,
+        chunk: IRLS_CHUNK,
+        stride: packedLength(cols.length),
+        step: W,
+        signal: signal.buffer,
+      };
       workers.forEach((wk, k) => wk.postMessage({ ...msg, first: k }));
       // Block until every worker has finished (Atomics.wait is allowed on Node's main thread).
       for (;;) {
@@ -67,4 +92,24 @@ export function createParallelAccumulator(options: { workers?: number } = {}): A
       for (const wk of workers) void wk.terminate();
     },
   };
+}
+
+/**
+ * {@link fitPropensity} with its cross-products on worker threads: creates a
+ * {@link createParallelAccumulator} with `workers` threads (default: all cores), fits, and
+ * closes the threads. The result is bit-identical to the single-thread fit. With fewer than
+ * two workers, or fewer rows than two chunks (131,072), it fits in this thread.
+ * @example
+ * const fit = fitPropensityParallel(table, { treatment: 'treat', covariates }, { workers: 2 });
+ */
+export function fitPropensityParallel(data: TableInput, options: PropensityOptions, parallel: { workers?: number } = {}): PropensityFit {
+  const W = Math.max(1, Math.min(parallel.workers ?? availableParallelism(), 64));
+  const table = toTable(data);
+  if (W < 2 || table.nRows < 2 * IRLS_CHUNK || options.accumulator) return fitPropensity(table, options);
+  const accumulator = createParallelAccumulator({ workers: W });
+  try {
+    return fitPropensity(table, { ...options, accumulator });
+  } finally {
+    accumulator.close();
+  }
 }

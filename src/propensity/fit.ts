@@ -3,13 +3,16 @@
  * (iteratively reweighted least squares), following R's `glm.fit` step for step — the same
  * starting values (mustart = (y + 0.5) / 2), the same working responses and weights, the same
  * convergence rule |dev − dev_old| / (|dev| + 0.1) < 1e-8 and the same 25-iteration cap — so the
- * fitted values agree with `glm(..., family = binomial)` to about 1e-10.
+ * fitted values agree with `glm(..., family = binomial)` to about 1e-10. With many rows the
+ * iterations start from a fit on a seeded subsample (as glm's `start`; see `warmStartRows`).
  */
 import type { Coefficient, Link, PropensityFit } from '../contracts.js';
 import { buildDesign, resolveTreatment } from '../data/design.js';
 import { toTable, type TableInput } from '../data/table.js';
 import { badArgument, describeRows } from '../problems.js';
 import { normalCdf, normalPdf, normalQuantile } from '../stats/distributions.js';
+import { aliasedColumns, crossprodChunk, invertSpd, packedIndex, packedLength, solveSpd, unpackSymmetric } from '../stats/linalg.js';
+import { createRng } from '../random.js';
 
 export interface PropensityOptions {
   /** Treatment column: 0/1, or two labels (see `treatedValue`). */
@@ -32,58 +35,87 @@ export interface PropensityOptions {
    * identical either way: rows are summed in fixed chunks, and chunks in a fixed order.
    */
   readonly accumulator?: Accumulator;
+  /**
+   * Warm start (default 50,000; 0 = off): with at least 4 × this many rows, the model is first
+   * fitted on a seeded random subsample of this many rows, and glm's iterations on all rows
+   * start from that fit (as `glm(..., start = )`), so only two or three passes over all rows
+   * are needed. The optimum and the convergence rule are glm's; `iterations` counts the
+   * full-data iterations and `warmStart` reports the subsample. If either stage does not
+   * converge, the fit restarts from glm's usual starting values.
+   */
+  readonly warmStartRows?: number;
 }
 
-/** Rows per chunk of the deterministic X'WX reduction. */
+/** Rows per chunk of the deterministic cross-product reduction. */
 export const IRLS_CHUNK = 65_536;
 
 /**
- * Computes, for each chunk of rows [k·IRLS_CHUNK, (k+1)·IRLS_CHUNK), the partial sums
- * lower-triangle(X'WX) and X'Wz into `partials` (chunk k at offset k·(p·p + p)). The caller sums
- * the chunks in order, so any implementation that computes each chunk with
- * {@link accumulateChunk}'s arithmetic gives bit-identical results.
+ * Computes the weighted cross-products of the fit chunk by chunk: for each chunk of rows
+ * [k·IRLS_CHUNK, (k+1)·IRLS_CHUNK), {@link crossprodChunk}`(columns, center, scale, w, …)` —
+ * the packed upper triangle of Σ w·c·cᵀ over the chunk with c the standardised columns
+ * (q = columns.length; a null column is the intercept; `w` null for unit weights) — into
+ * `partials` at offset k·q(q + 1)/2. The caller sums the chunks in order, so any implementation
+ * that computes each chunk with `crossprodChunk` gives bit-identical results.
  */
 export interface Accumulator {
   /** Allocate a column the accumulator can read (e.g. on a SharedArrayBuffer). */
   allocate(n: number): Float64Array;
+  /**
+   * A column the accumulator can read with the values of `column`: the column itself when it
+   * can already be read (default), else a copy made with `allocate`.
+   */
+  share?(column: Float64Array): Float64Array;
   /** Fill `partials` for all chunks. */
-  accumulate(X: readonly Float64Array[], w: Float64Array, z: Float64Array, partials: Float64Array): void;
+  accumulate(
+    columns: readonly (Float64Array | null)[],
+    center: Float64Array,
+    scale: Float64Array,
+    w: Float64Array | null,
+    partials: Float64Array,
+  ): void;
   /** Release threads or other resources. */
   close?(): void;
-}
-
-/**
- * One chunk of the IRLS cross-products: lower triangle of X'WX and X'Wz for rows
- * [start, end), written to out (length p·p + p). Hot loop, hand-written for speed.
- */
-export function accumulateChunk(X: readonly Float64Array[], w: Float64Array, z: Float64Array, start: number, end: number, out: Float64Array, outOffset: number): void {
-  const p = X.length;
-  const pp = p * p;
-  for (let k = 0; k < pp + p; k++) out[outOffset + k] = 0;
-  const row = new Float64Array(p);
-  for (let i = start; i < end; i++) {
-    const wi = w[i]!;
-    const zi = z[i]!;
-    for (let a = 0; a < p; a++) row[a] = X[a]![i]!;
-    for (let a = 0; a < p; a++) {
-      const wa = wi * row[a]!;
-      out[outOffset + pp + a] += wa * zi;
-      const base = outOffset + a * p;
-      for (let b = 0; b <= a; b++) out[base + b] += wa * row[b]!;
-    }
-  }
 }
 
 /** The default accumulator: every chunk in this thread. */
 export const serialAccumulator: Accumulator = {
   allocate: (n) => new Float64Array(n),
-  accumulate(X, w, _z, partials) {
-    const p = X.length;
-    const n = w.length;
+  accumulate(columns, center, scale, w, partials) {
+    const n = rowsOf(columns);
+    const stride = packedLength(columns.length);
     const chunks = Math.ceil(n / IRLS_CHUNK);
-    for (let k = 0; k < chunks; k++) accumulateChunk(X, w, _z, k * IRLS_CHUNK, Math.min(n, (k + 1) * IRLS_CHUNK), partials, k * (p * p + p));
+    for (let k = 0; k < chunks; k++) {
+      crossprodChunk(columns, center, scale, w, k * IRLS_CHUNK, Math.min(n, (k + 1) * IRLS_CHUNK), partials, k * stride);
+    }
   },
 };
+
+/** Number of rows of a column set (the first non-null column). */
+export function rowsOf(columns: readonly (Float64Array | null)[]): number {
+  for (const c of columns) if (c) return c.length;
+  throw new Error('rowsOf: no data column');
+}
+
+/** Σ w·c·cᵀ (packed upper triangle) over all rows: chunks by `acc`, summed in chunk order. */
+function crossprod(
+  acc: Accumulator,
+  columns: readonly (Float64Array | null)[],
+  center: Float64Array,
+  scale: Float64Array,
+  w: Float64Array | null,
+  n: number,
+): Float64Array {
+  const stride = packedLength(columns.length);
+  const chunks = Math.ceil(n / IRLS_CHUNK);
+  const partials = new Float64Array(chunks * stride);
+  acc.accumulate(columns, center, scale, w, partials);
+  const total = new Float64Array(stride);
+  for (let k = 0; k < chunks; k++) {
+    const off = k * stride;
+    for (let j = 0; j < stride; j++) total[j] += partials[off + j]!;
+  }
+  return total;
+}
 
 const DBL_EPS = 2.220446049250313e-16;
 const LOGIT_THRESH = 30;
@@ -128,7 +160,8 @@ function devResid(y: number, mu: number): number {
  * them as NA) and named in `diagnostics.dropped`; separation (fitted values numerically 0 or 1)
  * is reported in `diagnostics.separation` with the covariates that cause it.
  *
- * Cost: O(iterations × n × p²) time, O(n × p) memory for the design.
+ * Cost: O((2 + iterations) × n × p²/2) multiply-adds (X'X, then X'WX per iteration), O(n × p)
+ * memory for the design (read in place, standardised on the fly).
  * @throws CounterfactError naming the column and the fix: unknown columns, missing or infinite
  *   covariate values, constant covariates, a treatment that is not 0/1 or has no treated/controls.
  * @example
@@ -154,6 +187,10 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
   const epsilon = options.tolerance ?? 1e-8;
   if (!(Number.isInteger(maxIt) && maxIt >= 1)) badArgument('maxIterations', 'maxIterations must be a positive integer');
   if (!(epsilon > 0)) badArgument('tolerance', 'tolerance must be a positive number');
+  const warmRows = options.warmStartRows ?? DEFAULT_WARM_START_ROWS;
+  if (!(Number.isInteger(warmRows) && warmRows >= 0)) {
+    badArgument('warmStartRows', `warmStartRows must be a whole number ≥ 0 (0 turns the warm start off), received ${warmRows}`);
+  }
 
   const y = resolveTreatment(table, options.treatment, options.treatedValue);
   const design = buildDesign(table, options.covariates, { categorical: options.categorical });
@@ -165,89 +202,149 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
   const pAll = design.columns.length + 1;
   const means = new Float64Array(pAll);
   const scales = new Float64Array(pAll).fill(1);
+  // The columns are standardised on the fly where they are read (no copy of the design);
+  // column 0 (null) is the intercept.
   const acc = options.accumulator ?? serialAccumulator;
-  const cols: Float64Array[] = [acc.allocate(n).fill(1)];
+  const cols: (Float64Array | null)[] = [null];
   for (let j = 0; j < design.columns.length; j++) {
     const v = design.columns[j]!;
-    const z = acc.allocate(n);
-    const { mean: m, sd } = standardiseInto(v, z);
+    const { mean: m, sd } = standardisation(v);
     means[j + 1] = m;
     scales[j + 1] = sd;
-    cols.push(z);
+    cols.push(acc.share ? acc.share(v) : v);
   }
 
   // Rank: drop columns collinear with earlier ones (pivot-free Cholesky of the scaled X'X,
-  // as R's QR with its default tolerance drops later aliased columns).
-  const aliased = detectAliased(cols, n);
+  // as R's QR with its default tolerance drops later aliased columns). X'X comes from one
+  // chunked pass with the fit's own kernel; the check itself reads only the p × p matrix.
+  const aliased = aliasedColumns(unpackSymmetric(crossprod(acc, cols, means, scales, null, n), pAll), pAll);
   const keep: number[] = [];
   for (let j = 0; j < pAll; j++) if (!aliased[j]) keep.push(j);
   const X = keep.map((j) => cols[j]!);
-  const p = X.length;
+  const xMeans = Float64Array.from(keep, (j) => means[j]!);
+  const xScales = Float64Array.from(keep, (j) => scales[j]!);
 
-  // glm.fit: start from mustart = (y + 0.5) / 2.
+  // Warm start: the same IRLS on a seeded subsample, then glm's iterations on all rows from
+  // the subsample's coefficients (as glm(..., start = β_subsample)). Falls back to glm's own
+  // start if the subsample fit or the warm full fit does not converge.
+  let warm: { rows: number; iterations: number } | undefined;
+  let fit: IrlsResult | null = null;
+  if (warmRows > 0 && n >= 4 * warmRows) {
+    const idx = seededSubsample(n, warmRows);
+    const subX = X.map((col) => {
+      if (col === null) return null;
+      const out = new Float64Array(warmRows);
+      for (let k = 0; k < warmRows; k++) out[k] = col[idx[k]!]!;
+      return out;
+    });
+    const subY = new Uint8Array(warmRows);
+    for (let k = 0; k < warmRows; k++) subY[k] = y[idx[k]!]!;
+    const sub = irls(subX, xMeans, xScales, subY, null, serialAccumulator, fns, maxIt, epsilon);
+    if (sub.converged && sub.beta.every(Number.isFinite)) {
+      const full = irls(X, xMeans, xScales, y, sub.beta, acc, fns, maxIt, epsilon);
+      if (full.converged) {
+        fit = full;
+        warm = { rows: warmRows, iterations: sub.iterations };
+      }
+    }
+  }
+  fit ??= irls(X, xMeans, xScales, y, null, acc, fns, maxIt, epsilon);
+  return finish(fit, { keep, aliased, pAll, means, scales, design, y, n, link, options, maxIt, warm });
+}
+
+/** Outcome of one IRLS run (glm.fit's loop). */
+interface IrlsResult {
+  beta: Float64Array;
+  eta: Float64Array;
+  mu: Float64Array;
+  deviance: number;
+  iterations: number;
+  converged: boolean;
+  /** X'WX of the last iteration (full p × p), for the standard errors. */
+  xtwx: Float64Array;
+}
+
+/**
+ * glm.fit's IRLS loop on columns X (intercept included) and 0/1 response y: from glm's
+ * mustart = (y + 0.5)/2 when `start` is null, else from η = X·start (glm's `start`). Working
+ * weights and responses, the weighted least-squares step by Cholesky of X'WX (accumulated by
+ * `acc` in fixed chunks), step halving while the deviance is not finite, and the convergence
+ * rule |dev − dev_old| / (|dev| + 0.1) < ε, at most maxIt iterations.
+ */
+function irls(
+  X: readonly (Float64Array | null)[],
+  center: Float64Array,
+  scale: Float64Array,
+  y: Uint8Array,
+  start: Float64Array | null,
+  acc: Accumulator,
+  fns: LinkFns,
+  maxIt: number,
+  epsilon: number,
+): IrlsResult {
+  const n = y.length;
+  const p = X.length;
   const eta = new Float64Array(n);
   const mu = new Float64Array(n);
   let devOld = 0;
-  for (let i = 0; i < n; i++) {
-    const m0 = (y[i]! + 0.5) / 2;
-    mu[i] = m0;
-    eta[i] = fns.linkfun(m0);
-    devOld += devResid(y[i]!, m0);
+  if (start) {
+    linearPredictor(X, center, scale, start, eta);
+    for (let i = 0; i < n; i++) {
+      const m = fns.linkinv(eta[i]!);
+      mu[i] = m;
+      devOld += devResid(y[i]!, m);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const m0 = (y[i]! + 0.5) / 2;
+      mu[i] = m0;
+      eta[i] = fns.linkfun(m0);
+      devOld += devResid(y[i]!, m0);
+    }
   }
-  let beta: Float64Array = new Float64Array(p);
-  let betaOld: Float64Array | null = null;
+  let beta: Float64Array = start ? Float64Array.from(start) : new Float64Array(p);
+  let haveOld = start !== null;
   let converged = false;
   let iter = 0;
   let dev = devOld;
-  const xtwx = new Float64Array(p * p);
-  const xtwz = new Float64Array(p);
-  let lastXtwx = new Float64Array(p * p);
+  let lastXtwx: Float64Array = new Float64Array(p * p);
   const wv = acc.allocate(n);
   const zv = acc.allocate(n);
-  const chunks = Math.ceil(n / IRLS_CHUNK);
-  const stride = p * p + p;
-  const partials = new Float64Array(chunks * stride);
-  try {
+  const cols = [...X, zv];
+  const q = p + 1;
+  const cCenter = Float64Array.from([...center, 0]);
+  const cScale = Float64Array.from([...scale, 1]);
   for (iter = 1; iter <= maxIt; iter++) {
-    // Working weights and responses (glm.fit), then the chunked cross-products.
+    // Working weights and responses (glm.fit), then the chunked cross-products of [X z].
     for (let i = 0; i < n; i++) {
       const me = fns.muEta(eta[i]!);
       const varmu = mu[i]! * (1 - mu[i]!);
       zv[i] = eta[i]! + (y[i]! - mu[i]!) / me;
       wv[i] = (me * me) / varmu;
     }
-    acc.accumulate(X, wv, zv, partials);
-    xtwx.fill(0);
-    xtwz.fill(0);
-    for (let k = 0; k < chunks; k++) {
-      const off = k * stride;
-      for (let a = 0; a < p; a++) {
-        xtwz[a] += partials[off + p * p + a]!;
-        for (let b = 0; b <= a; b++) xtwx[a * p + b] += partials[off + a * p + b]!;
-      }
-    }
-    for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) xtwx[b * p + a] = xtwx[a * p + b]!;
-    lastXtwx = xtwx.slice();
+    const cp = crossprod(acc, cols, cCenter, cScale, wv, n);
+    const xtwx = unpackSymmetric(cp, q, p);
+    const xtwz = new Float64Array(p);
+    for (let a = 0; a < p; a++) xtwz[a] = cp[packedIndex(q, a, p)]!;
+    lastXtwx = xtwx;
     const next = solveSpd(xtwx, xtwz, p);
     if (!next) break;
     let newBeta: Float64Array = next;
     // Linear predictor, fitted values, deviance; halve the step while the deviance is not finite.
     for (let halving = 0; ; halving++) {
+      linearPredictor(X, center, scale, newBeta, eta);
       dev = 0;
       for (let i = 0; i < n; i++) {
-        let e = 0;
-        for (let a = 0; a < p; a++) e += X[a]![i]! * newBeta[a]!;
-        eta[i] = e;
-        const m = fns.linkinv(e);
+        const m = fns.linkinv(eta[i]!);
         mu[i] = m;
         dev += devResid(y[i]!, m);
       }
-      if (Number.isFinite(dev) || !betaOld || halving >= 30) break;
+      if (Number.isFinite(dev) || !haveOld || halving >= 30) break;
       const half = new Float64Array(p);
       for (let a = 0; a < p; a++) half[a] = (newBeta[a]! + beta[a]!) / 2;
       newBeta = half;
     }
-    betaOld = beta;
+    haveOld = true;
     beta = newBeta;
     if (Math.abs(dev - devOld) / (Math.abs(dev) + 0.1) < epsilon) {
       converged = true;
@@ -255,11 +352,86 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
     }
     devOld = dev;
   }
-  } finally {
-    if (options.accumulator === undefined) serialAccumulator.close?.();
-  }
   if (iter > maxIt) iter = maxIt;
+  return { beta, eta, mu, deviance: dev, iterations: iter, converged, xtwx: lastXtwx };
+}
 
+/**
+ * η = Xβ with X the standardised columns ((x − center)/scale, null = intercept), summed over
+ * columns in column order for each row (the same arithmetic as a row-wise loop over a
+ * standardised copy), in blocks of rows so the block of η stays in cache.
+ */
+function linearPredictor(
+  X: readonly (Float64Array | null)[],
+  center: Float64Array,
+  scale: Float64Array,
+  beta: Float64Array,
+  eta: Float64Array,
+): void {
+  const n = eta.length;
+  const p = X.length;
+  const B = 2048;
+  for (let s = 0; s < n; s += B) {
+    const e = Math.min(n, s + B);
+    for (let i = s; i < e; i++) eta[i] = 0;
+    for (let a = 0; a < p; a++) {
+      const col = X[a];
+      const b = beta[a]!;
+      if (col === null || col === undefined) {
+        for (let i = s; i < e; i++) eta[i] += b;
+      } else {
+        const m = center[a]!;
+        const sd = scale[a]!;
+        for (let i = s; i < e; i++) eta[i] += ((col[i]! - m) / sd) * b;
+      }
+    }
+  }
+}
+
+/** Rows in a warm-start subsample, and the seed it is drawn with (fixed: same data → same fit). */
+const DEFAULT_WARM_START_ROWS = 50_000;
+const WARM_START_SEED = 20_240_611;
+
+/** `m` distinct row indices out of n, ascending, from a fixed seed (Floyd's algorithm). */
+function seededSubsample(n: number, m: number): Uint32Array {
+  const rng = createRng(WARM_START_SEED);
+  const chosen = new Uint8Array(n);
+  for (let j = n - m; j < n; j++) {
+    const t = rng.int(j + 1);
+    if (chosen[t]) chosen[j] = 1;
+    else chosen[t] = 1;
+  }
+  const out = new Uint32Array(m);
+  for (let i = 0, k = 0; i < n; i++) if (chosen[i]) out[k++] = i;
+  return out;
+}
+
+interface FinishContext {
+  keep: number[];
+  aliased: boolean[];
+  pAll: number;
+  means: Float64Array;
+  scales: Float64Array;
+  design: ReturnType<typeof buildDesign>;
+  y: Uint8Array;
+  n: number;
+  link: Link;
+  options: PropensityOptions;
+  maxIt: number;
+  warm: { rows: number; iterations: number } | undefined;
+}
+
+/** Coefficients on the original scale, standard errors, deviances and diagnostics. */
+function finish(fit: IrlsResult, ctx: FinishContext): PropensityFit {
+  const { keep, aliased, pAll, means, scales, design, y, n, link, options, maxIt, warm } = ctx;
+  const p = keep.length;
+  const beta = fit.beta;
+  const mu = fit.mu;
+  const eta = fit.eta;
+  const dev = fit.deviance;
+  const iter = fit.iterations;
+  const converged = fit.converged;
+  const lastXtwx = fit.xtwx;
   // Standard errors from the last weighted cross-product (as summary.glm: dispersion 1).
   const cov = invertSpd(lastXtwx, p);
   const scaledBeta = new Float64Array(pAll).fill(NaN);
@@ -346,6 +518,7 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
     coefficients,
     converged,
     iterations: iter,
+    ...(warm ? { warmStart: warm } : {}),
     deviance: dev,
     nullDeviance,
     diagnostics: {
@@ -356,104 +529,31 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
   });
 }
 
-/** Columns linearly dependent on earlier ones (relative pivot below 1e-7 in a Cholesky of X'X). */
-function detectAliased(cols: readonly Float64Array[], n: number): boolean[] {
-  const p = cols.length;
-  const g = new Float64Array(p * p);
-  for (let a = 0; a < p; a++) {
-    for (let b = 0; b <= a; b++) {
-      let s = 0;
-      const ca = cols[a]!;
-      const cb = cols[b]!;
-      for (let i = 0; i < n; i++) s += ca[i]! * cb[i]!;
-      g[a * p + b] = s;
-      g[b * p + a] = s;
-    }
-  }
-  const aliased = new Array<boolean>(p).fill(false);
-  const L = new Float64Array(p * p);
-  for (let j = 0; j < p; j++) {
-    let d = g[j * p + j]!;
-    for (let k = 0; k < j; k++) if (!aliased[k]) d -= L[j * p + k]! ** 2;
-    if (!(d > 1e-7 * g[j * p + j]!) || g[j * p + j]! === 0) {
-      aliased[j] = true;
-      continue;
-    }
-    const ljj = Math.sqrt(d);
-    L[j * p + j] = ljj;
-    for (let i = j + 1; i < p; i++) {
-      let s = g[i * p + j]!;
-      for (let k = 0; k < j; k++) if (!aliased[k]) s -= L[i * p + k]! * L[j * p + k]!;
-      L[i * p + j] = s / ljj;
-    }
-  }
-  return aliased;
-}
-
 /**
- * Write (v − mean) / sd into `out` (sd with n − 1 divisor; 1 for a constant column) and return
- * mean and sd. The propensity fit and the estimated-score adjustment standardise alike.
+ * Mean and sd of a column as the fit standardises it: sd with n − 1 divisor, 1 for a constant
+ * column. The standardised value is (v − mean) / sd.
  */
-export function standardiseInto(v: Float64Array, out: Float64Array): { mean: number; sd: number } {
+export function standardisation(v: Float64Array): { mean: number; sd: number } {
   const n = v.length;
   let m = 0;
   for (let i = 0; i < n; i++) m += v[i]!;
   m /= n;
   let ss = 0;
-  for (let i = 0; i < n; i++) ss += (v[i]! - m) ** 2;
-  const sd = Math.sqrt(ss / Math.max(1, n - 1)) || 1;
-  for (let i = 0; i < n; i++) out[i] = (v[i]! - m) / sd;
-  return { mean: m, sd };
+  for (let i = 0; i < n; i++) {
+    const d = v[i]! - m;
+    ss += d * d;
+  }
+  return { mean: m, sd: Math.sqrt(ss / Math.max(1, n - 1)) || 1 };
 }
 
-/** Solve A x = b for symmetric positive definite A (p × p, row-major) by Cholesky; null if not SPD. */
-export function solveSpd(A: Float64Array, b: Float64Array, p: number): Float64Array | null {
-  const L = cholesky(A, p);
-  if (!L) return null;
-  const z = new Float64Array(p);
-  for (let i = 0; i < p; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= L[i * p + k]! * z[k]!;
-    z[i] = s / L[i * p + i]!;
-  }
-  const x = new Float64Array(p);
-  for (let i = p - 1; i >= 0; i--) {
-    let s = z[i]!;
-    for (let k = i + 1; k < p; k++) s -= L[k * p + i]! * x[k]!;
-    x[i] = s / L[i * p + i]!;
-  }
-  return x;
-}
-
-/** Inverse of a symmetric positive definite matrix (row-major); null if not SPD. */
-export function invertSpd(A: Float64Array, p: number): Float64Array | null {
-  const inv = new Float64Array(p * p);
-  const e = new Float64Array(p);
-  for (let j = 0; j < p; j++) {
-    e.fill(0);
-    e[j] = 1;
-    const col = solveSpd(A, e, p);
-    if (!col) return null;
-    for (let i = 0; i < p; i++) inv[i * p + j] = col[i]!;
-  }
-  return inv;
-}
-
-function cholesky(A: Float64Array, p: number): Float64Array | null {
-  const L = new Float64Array(p * p);
-  for (let j = 0; j < p; j++) {
-    let d = A[j * p + j]!;
-    for (let k = 0; k < j; k++) d -= L[j * p + k]! ** 2;
-    if (!(d > 0)) return null;
-    const ljj = Math.sqrt(d);
-    L[j * p + j] = ljj;
-    for (let i = j + 1; i < p; i++) {
-      let s = A[i * p + j]!;
-      for (let k = 0; k < j; k++) s -= L[i * p + k]! * L[j * p + k]!;
-      L[i * p + j] = s / ljj;
-    }
-  }
-  return L;
+/**
+ * Write (v − mean) / sd into `out` (see {@link standardisation}) and return mean and sd. The
+ * propensity fit and the estimated-score adjustment standardise alike.
+ */
+export function standardiseInto(v: Float64Array, out: Float64Array): { mean: number; sd: number } {
+  const { mean, sd } = standardisation(v);
+  for (let i = 0; i < v.length; i++) out[i] = (v[i]! - mean) / sd;
+  return { mean, sd };
 }
 
 /**

@@ -17,7 +17,7 @@ function fromWeights(weights: number[], treatment: Uint8Array, distance: number[
     pairs: { treated: new Int32Array(0), control: new Int32Array(0), weight: new Float64Array(0) },
     discarded: new Uint8Array(treatment.length),
     unmatchedTreated: [],
-    settings: {},
+    settings: { method: 'custom' },
     warnings: [],
   });
   const w = Float64Array.from(weights);
@@ -67,7 +67,7 @@ describe('assessBalance small cases', () => {
       pairs: { treated: Int32Array.from([0, 1, 2]), control: Int32Array.from([3, 4, 5]), weight: Float64Array.from([1, 1, 1]) },
       discarded: new Uint8Array(6),
       unmatchedTreated: [],
-      settings: {},
+      settings: { method: 'custom' },
       warnings: [],
     });
     const row = assessBalance(data, m, ['x']).rows[0]!;
@@ -76,5 +76,54 @@ describe('assessBalance small cases', () => {
     expect(row.cobaltBefore).toBeCloseTo(1 / 3, 12);
     expect(row.varianceRatioBefore).toBeNull();
     expect(row.ecdfMaxBefore).toBeCloseTo(1 / 3, 12);
+  });
+});
+
+describe('assessBalance against a direct implementation of the definitions (sort-free binaries, one radix sort per column)', () => {
+  it('continuous columns with ties, −0/+0, negatives and unequal match weights; binary columns', () => {
+    const n = 3000;
+    let s = 7;
+    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const t = Uint8Array.from({ length: n }, () => (rnd() < 0.3 ? 1 : 0));
+    const cont = Array.from({ length: n }, () => (rnd() < 0.2 ? Math.round(rnd() * 4) - 2 : (rnd() - 0.5) * 1e3));
+    cont[5] = -0;
+    cont[6] = 0;
+    const big = Array.from({ length: n }, () => 1e9 + rnd() * 10);
+    const bin = Array.from({ length: n }, () => (rnd() < 0.4 ? 1 : 0));
+    const weights = Array.from({ length: n }, (_, i) => (t[i] ? 1 : rnd() < 0.5 ? 0 : Math.ceil(rnd() * 3) / 3));
+    const data = fromColumns({ cont, big, bin });
+    const match = fromWeights(weights, t, cont);
+    const bal = assessBalance(data, match, ['cont', 'big', 'bin']);
+    const direct = (v: number[], w: number[]) => {
+      const grp = (g: number) => v.map((x, i) => ({ x, w: w[i]! })).filter((u, i) => t[i] === g && u.w > 0);
+      const mean = (u: { x: number; w: number }[]) => u.reduce((a, b) => a + b.w * b.x, 0) / u.reduce((a, b) => a + b.w, 0);
+      const variance = (u: { x: number; w: number }[]) => {
+        const m = mean(u), sw = u.reduce((a, b) => a + b.w, 0), sw2 = u.reduce((a, b) => a + b.w * b.w, 0);
+        return u.reduce((a, b) => a + b.w * (b.x - m) ** 2, 0) / (sw - sw2 / sw);
+      };
+      const T = grp(1), C = grp(0);
+      const F = (u: { x: number; w: number }[], x: number) => u.filter((e) => e.x <= x).reduce((a, b) => a + b.w, 0) / u.reduce((a, b) => a + b.w, 0);
+      const points = [...new Set(v.map((x) => (x === 0 ? 0 : x)))].sort((a, b) => a - b);
+      const diffs = points.map((x) => Math.abs(F(T, x) - F(C, x)));
+      return { meanT: mean(T), meanC: mean(C), vr: variance(T) / variance(C), ecdfMean: diffs.reduce((a, b) => a + b, 0) / diffs.length, ecdfMax: Math.max(...diffs) };
+    };
+    const ones = new Array<number>(n).fill(1);
+    for (const [k, v] of [[0, cont], [1, big]] as const) {
+      for (const [phase, w] of [['Before', ones], ['After', weights]] as const) {
+        const d = direct(v, w);
+        const row = bal.rows[k]!;
+        expect(row.type).toBe('continuous');
+        expect(row[`meanTreated${phase}`]).toBeCloseTo(d.meanT, 6);
+        expect(row[`meanControl${phase}`]).toBeCloseTo(d.meanC, 6);
+        expect(row[`varianceRatio${phase}`]!).toBeCloseTo(d.vr, 10);
+        expect(row[`ecdfMean${phase}`]).toBeCloseTo(d.ecdfMean, 12);
+        expect(row[`ecdfMax${phase}`]).toBeCloseTo(d.ecdfMax, 12);
+      }
+    }
+    const b = bal.rows[2]!;
+    expect(b.type).toBe('binary');
+    const dB = direct(bin, weights);
+    expect(b.ecdfMaxAfter).toBeCloseTo(Math.abs(dB.meanT - dB.meanC), 12);
+    expect(b.ecdfMeanAfter).toBeCloseTo(Math.abs(dB.meanT - dB.meanC), 12);
   });
 });
