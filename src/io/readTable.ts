@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { CsvOptions, IngestReport } from '../data/csv.js';
 import { readCsvFile } from './parallelCsv.js';
-import { fromColumns, type Table } from '../data/table.js';
+import { compareCodePoints, fromColumns, isMissingString, parseNumber, type Column, type Table } from '../data/table.js';
 import { CounterfactError } from '../problems.js';
 
 export interface ReadOptions extends CsvOptions {
@@ -86,31 +86,139 @@ async function readArrow(path: string, size: number, options: ReadOptions) {
 async function readParquet(path: string, size: number, options: ReadOptions) {
   const { parquetMetadata, parquetRead, parquetSchema } = await import('hyparquet');
   const buf = readFileSync(path);
-  const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-  // Column chunks straight into per-column arrays (no row objects are assembled).
+  // The file's own bytes (no copy when the Buffer owns its whole ArrayBuffer, as large reads do).
+  const file = (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? buf.buffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)) as ArrayBuffer;
+  // One row group at a time, each page written straight into a typed column (no row objects,
+  // no whole-column JS arrays): memory is the columns plus one decoded row group.
   let names: string[];
+  const sinks: Record<string, ParquetSink> = {};
   let n: number;
-  const cols: Record<string, unknown[]> = {};
   try {
     const meta = parquetMetadata(file);
     n = Number(meta.num_rows);
     names = parquetSchema(meta).children.map((c: { element: { name: string } }) => c.element.name).filter((c: string) => !options.columns || options.columns.includes(c));
-    for (const c of names) cols[c] = new Array(n);
-    await parquetRead({
-      file,
-      metadata: meta,
-      columns: names,
-      onChunk: (chunk: { columnName: string; columnData: ArrayLike<unknown>; rowStart: number; rowEnd: number }) => {
-        const target = cols[chunk.columnName];
-        if (!target) return;
-        for (let k = 0; k < chunk.rowEnd - chunk.rowStart && k < chunk.columnData.length; k++) target[chunk.rowStart + k] = chunk.columnData[k];
-      },
-    });
+    for (const c of names) sinks[c] = new ParquetSink(n);
+    let rowStart = 0;
+    for (const group of meta.row_groups) {
+      const rowEnd = rowStart + Number(group.num_rows);
+      await parquetRead({
+        file,
+        metadata: meta,
+        columns: names,
+        rowStart,
+        rowEnd,
+        onChunk: (chunk: { columnName: string; columnData: ArrayLike<unknown>; rowStart: number; rowEnd: number }) => {
+          sinks[chunk.columnName]?.put(chunk.columnData, chunk.rowStart, Math.min(chunk.rowEnd, rowEnd));
+        },
+      });
+      rowStart = rowEnd;
+    }
   } catch (e) {
     throw new CounterfactError({ code: 'bad_file', column: path, message: `${path} is not a readable Parquet file: ${(e as Error).message}` });
   }
-  const conv: Record<string, ArrayLike<unknown>> = {};
-  for (const c of names) conv[c] = convertValues(cols[c]!);
-  const table = fromColumns(conv);
+  const columns: Record<string, Column> = {};
+  for (const c of names) columns[c] = sinks[c]!.finish();
+  const table: Table = { nRows: n, names, columns };
   return { table, report: reportFor(table, size, 'parquet') };
+}
+
+/**
+ * One Parquet column filled chunk by chunk: numbers (and booleans, dates as days since
+ * 1970-01-01, int64 within ±2^53) into a Float64Array; strings dictionary-encoded on the fly.
+ * The result is what `toColumn` gives for the whole column (strings that are all numbers become
+ * numeric; missing strings are missing), but int64 values beyond 2^53 are kept as exact text.
+ */
+class ParquetSink {
+  private nums: Float64Array | null = null;
+  private codes: Int32Array | null = null;
+  private readonly labels: string[] = [];
+  private readonly index = new Map<string, number>();
+  constructor(private readonly n: number) {}
+
+  private code(s: string): number {
+    let c = this.index.get(s);
+    if (c === undefined) {
+      c = this.labels.length;
+      this.labels.push(s);
+      this.index.set(s, c);
+    }
+    return c;
+  }
+
+  private toText(): void {
+    this.codes = new Int32Array(this.n).fill(-1);
+    if (this.nums) {
+      for (let i = 0; i < this.n; i++) {
+        const x = this.nums[i]!;
+        if (!Number.isNaN(x)) this.codes[i] = this.code(String(x));
+      }
+    }
+    this.nums = null;
+  }
+
+  put(values: ArrayLike<unknown>, from: number, to: number): void {
+    const m = Math.min(to - from, values.length);
+    if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array || values instanceof Int8Array || values instanceof Int16Array || values instanceof Uint16Array || values instanceof Uint32Array) {
+      if (!this.codes) {
+        this.nums ??= new Float64Array(this.n).fill(NaN);
+        this.nums.set(m === values.length ? values : values.subarray(0, m), from);
+        return;
+      }
+    }
+    for (let k = 0; k < m; k++) {
+      const v = values[k];
+      const i = from + k;
+      if (v === null || v === undefined) {
+        if (this.codes) this.codes[i] = -1;
+        else if (this.nums) this.nums[i] = NaN;
+        continue;
+      }
+      let x: number | null = null;
+      let s: string | null = null;
+      if (typeof v === 'number') x = v;
+      else if (typeof v === 'boolean') x = v ? 1 : 0;
+      else if (typeof v === 'bigint') {
+        if (v > 9007199254740991n || v < -9007199254740991n) s = v.toString();
+        else x = Number(v);
+      } else if (v instanceof Date) x = Math.floor(v.getTime() / 86_400_000);
+      else s = String(v);
+      if (s !== null) {
+        if (!this.codes) this.toText();
+        this.codes![i] = isMissingString(s) ? -1 : this.code(s);
+      } else if (this.codes) {
+        this.codes[i] = Number.isNaN(x!) ? -1 : this.code(String(x));
+      } else {
+        this.nums ??= new Float64Array(this.n).fill(NaN);
+        this.nums[i] = x!;
+      }
+    }
+  }
+
+  finish(): Column {
+    if (!this.codes) return { kind: 'numeric', values: this.nums ?? new Float64Array(this.n).fill(NaN) };
+    // Text that is all numbers is a numeric column (as toColumn reads strings).
+    // (An integer beyond 2^53, such as a long id, stays text: it cannot be held exactly.)
+    const asNum = this.labels.map((l) => {
+      const x = parseNumber(l);
+      return Math.abs(x) > Number.MAX_SAFE_INTEGER && /^\s*[+-]?\d+\s*$/.test(l) ? NaN : x;
+    });
+    if (asNum.every((x) => !Number.isNaN(x))) {
+      const values = new Float64Array(this.n);
+      for (let i = 0; i < this.n; i++) {
+        const c = this.codes[i]!;
+        values[i] = c < 0 ? NaN : asNum[c]!;
+      }
+      return { kind: 'numeric', values };
+    }
+    const order = this.labels.map((_, k) => k).sort((a, b) => compareCodePoints(this.labels[a]!, this.labels[b]!));
+    const remap = new Int32Array(order.length);
+    order.forEach((old, k) => {
+      remap[old] = k;
+    });
+    for (let i = 0; i < this.n; i++) {
+      const c = this.codes[i]!;
+      if (c >= 0) this.codes[i] = remap[c]!;
+    }
+    return { kind: 'categorical', codes: this.codes, levels: order.map((k) => this.labels[k]!) };
+  }
 }

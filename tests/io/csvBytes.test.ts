@@ -253,3 +253,39 @@ describe('id duplicates', () => {
     expect(() => checkIds({ nRows: 3, names: ['id'], columns: { id: { kind: 'numeric', values: m } } }, 'id')).toThrow(/1 missing values/);
   });
 });
+
+describe('Parquet: row group by row group into typed columns', () => {
+  it('numbers, text, missing values and long int64 ids over several row groups', async () => {
+    const { parquetWriteFile } = await import('hyparquet-writer');
+    const { readTableFile } = await import('../../src/io/readTable.js');
+    const n = 2500;
+    const p = join(dir, 'groups.parquet');
+    parquetWriteFile({
+      filename: p,
+      rowGroupSize: 1000,
+      columnData: [
+        { name: 'x', data: Array.from({ length: n }, (_, i) => (i % 11 === 0 ? null : i * 0.25)), type: 'DOUBLE' },
+        { name: 'g', data: Array.from({ length: n }, (_, i) => (i % 13 === 0 ? null : ['b', 'a', 'NA', 'c'][i % 4]!)), type: 'STRING' },
+        { name: 'numtext', data: Array.from({ length: n }, (_, i) => String(i % 5)), type: 'STRING' },
+        { name: 'id', data: Array.from({ length: n }, (_, i) => 12345678901234567n + BigInt(i)), type: 'INT64' },
+        { name: 'small', data: Array.from({ length: n }, (_, i) => BigInt(i)), type: 'INT64' },
+      ],
+    });
+    const { table } = await readTableFile(p);
+    const x = table.columns.x as { kind: string; values: Float64Array };
+    expect(x.kind).toBe('numeric');
+    expect(x.values[0]).toBeNaN();
+    expect(x.values[2499]).toBe(2499 * 0.25);
+    const g = table.columns.g as { kind: string; codes: Int32Array; levels: string[] };
+    expect(g.levels).toEqual(['a', 'b', 'c']); // "NA" is missing, as in CSV
+    expect(g.levels[g.codes[1]!]).toBe('a');
+    expect(g.codes[0]).toBe(-1);
+    expect(g.codes[2]).toBe(-1);
+    expect(table.columns.numtext!.kind).toBe('numeric');
+    const id = table.columns.id as { kind: string; codes: Int32Array; levels: string[] };
+    expect(id.kind).toBe('categorical');
+    expect(id.levels[id.codes[2000]!]).toBe('12345678901236567');
+    expect(() => checkIds(table, 'id')).not.toThrow();
+    expect((table.columns.small as { values: Float64Array }).values[1234]).toBe(1234);
+  });
+});
