@@ -8,7 +8,7 @@
  */
 import type { DistanceScale, Discard, MatchResult, PropensityFit, UnmatchedUnit } from '../contracts.js';
 import { badArgument, CounterfactError } from '../problems.js';
-import type { ScoreInput } from './nearest.js';
+import { prepareDesign, type ScoreInput } from './prepare.js';
 import type { MatchSettings } from './settings.js';
 import { buildMatchResult } from './result.js';
 
@@ -44,7 +44,11 @@ export interface SubclassOptions {
    * neighbouring subclasses. 0: subclasses lacking either group are dropped instead.
    */
   readonly minN?: number;
-  /** 'probability' (default, as MatchIt's `distance = "glm"`): the fitted score; 'logit': the linear predictor (MatchIt `link = "linear.logit"`). */
+  /**
+   * Scale the quantiles are taken on: 'probability' (default, as MatchIt's `distance = "glm"`);
+   * 'linear': the linear predictor (MatchIt `link = "linear.logit"` / `"linear.probit"`);
+   * 'logit': qlogis(score) (the linear predictor under the logit link).
+   */
   readonly distance?: DistanceScale;
   /** Common-support rule before subclassing: 'none' (default), 'treated', 'control', 'both' (as MatchIt). */
   readonly discard?: Discard;
@@ -165,36 +169,6 @@ export function buildSubclassResult(args: {
   });
 }
 
-function isFit(x: PropensityFit | ScoreInput): x is PropensityFit {
-  return (x as PropensityFit).kind === 'PropensityFit';
-}
-
-/** MatchIt's discard(): units outside the other group's (or the common) score range. */
-function commonSupport(d: Float64Array, t: Uint8Array, rule: Discard): Uint8Array {
-  const n = d.length;
-  const out = new Uint8Array(n);
-  if (rule === 'none') return out;
-  let min1 = Infinity, max1 = -Infinity, min0 = Infinity, max0 = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = d[i]!;
-    if (t[i]) {
-      if (v < min1) min1 = v;
-      if (v > max1) max1 = v;
-    } else {
-      if (v < min0) min0 = v;
-      if (v > max0) max0 = v;
-    }
-  }
-  const lo = rule === 'both' ? Math.max(min0, min1) : rule === 'control' ? min1 : min0;
-  const hi = rule === 'both' ? Math.min(max0, max1) : rule === 'control' ? max1 : max0;
-  for (let i = 0; i < n; i++) {
-    if (rule === 'control' && t[i]) continue;
-    if (rule === 'treated' && !t[i]) continue;
-    if (d[i]! < lo || d[i]! > hi) out[i] = 1;
-  }
-  return out;
-}
-
 /**
  * MatchIt's subclass_scoot: while a subclass has fewer than `minN` units of a group, move into
  * it the unit of that group nearest in distance from the nearest non-empty subclass on the side
@@ -305,34 +279,15 @@ export function subclassify(input: PropensityFit | ScoreInput, options: Subclass
   }
   const K = probs.length - 1;
   if (!(Number.isInteger(minN) && minN >= 0)) badArgument('minN', `minN must be a whole number ≥ 0 (units of each group per subclass), received ${minN}`);
-  if (scale !== 'probability' && scale !== 'logit') badArgument('distance', `distance must be 'probability' or 'logit', received ${JSON.stringify(scale)}`);
-  if (!['none', 'treated', 'control', 'both'].includes(discard)) {
-    badArgument('discard', `discard must be one of 'none', 'treated', 'control', 'both', received ${JSON.stringify(discard)}`);
-  }
-  if (input.scores.length !== n) badArgument('scores', `scores has ${input.scores.length} values but treatment has ${n}`);
-
-  const d = new Float64Array(n);
-  const lp = isFit(input) ? (input.link === 'logit' ? input.linearPredictor : null) : input.linearPredictor ?? null;
-  const bad: number[] = [];
-  let badCount = 0;
-  for (let i = 0; i < n; i++) {
-    const s = input.scores[i]!;
-    const v = scale === 'probability' ? s : lp ? lp[i]! : Math.log(s / (1 - s));
-    if (!Number.isFinite(v)) {
-      badCount++;
-      if (bad.length < 5) bad.push(i);
-    }
-    d[i] = v;
-  }
-  if (badCount > 0) {
-    throw new CounterfactError({ code: 'non_finite', column: 'scores', rows: bad, count: badCount, message: `${badCount} distance values are missing or not finite (rows ${bad.map((r) => r + 1).join(', ')}${badCount > bad.length ? ', …' : ''}): check the propensity model${scale === 'logit' ? ", or use distance 'probability'" : ''}` });
-  }
+  // The distance and the common-support discard, exactly as every score-based matcher.
+  const design = prepareDesign(input, { distance: scale, discard });
+  const d = design.distance;
+  const discarded = design.discarded;
   let nTreated = 0;
   for (let i = 0; i < n; i++) nTreated += treatment[i]!;
   if (nTreated === 0) throw new CounterfactError({ code: 'no_treated', column: 'treatment', message: 'there are no treated units: subclassification for the ATT needs some' });
   if (nTreated === n) throw new CounterfactError({ code: 'no_controls', column: 'treatment', message: 'there are no control units: subclassification needs some' });
 
-  const discarded = commonSupport(d, treatment, discard);
   const treatedD = new Float64Array(nTreated);
   for (let i = 0, k = 0; i < n; i++) if (treatment[i]) treatedD[k++] = d[i]!;
   treatedD.sort();

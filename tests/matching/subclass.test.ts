@@ -33,7 +33,7 @@ const lalondeCases: Record<string, SubclassOptions> = {
   k30_min3: { subclass: 30, minN: 3 },
   k30_min0: { subclass: 30, minN: 0 },
   quantiles: { subclass: [0.2, 0.5, 0.8] },
-  linear_logit: { subclass: 5, distance: 'logit' },
+  linear_logit: { subclass: 5, distance: 'linear' },
   discard_both: { subclass: 6, discard: 'both' },
 };
 
@@ -58,6 +58,11 @@ describe('subclassify on lalonde = MatchIt 4.7.2 matchit(method = "subclass")', 
     expect(m.unmatchedTreated).toHaveLength(23);
     expect(m.counts.unmatchedTreated).toBe(23);
     expect(m.warnings.join(' ')).toMatch(/without controls/);
+  });
+
+  it("distance 'logit' (qlogis of the score) gives MatchIt's linear.logit subclasses too", () => {
+    const m = subclassify({ scores, treatment }, { subclass: 5, distance: 'logit' });
+    expect(Array.from(m.subclass)).toEqual((ref.lalonde.subclass.linear_logit as RCase).subclass);
   });
 
   it('defaults: 6 subclasses, minN 1, probability scale; settings record them', () => {
@@ -126,7 +131,7 @@ describe('subclassify bad inputs: a CounterfactError naming the option and the f
     ['probabilities outside [0, 1]', { subclass: [0.5, 1.2] }, /numbers in \[0, 1\]/, 'subclass'],
     ['an empty array', { subclass: [] }, /non-empty array/, 'subclass'],
     ['negative minN', { minN: -1 }, /minN must be a whole number ≥ 0/, 'minN'],
-    ['unknown distance', { distance: 'linear' as 'logit' }, /'probability' or 'logit'/, 'distance'],
+    ['unknown distance', { distance: 'odds' as 'logit' }, /distance must be one of/, 'distance'],
     ['unknown discard', { discard: 'all' as 'both' }, /discard must be one of/, 'discard'],
     ['more subclasses than units can fill', { subclass: 100, minN: 2 }, /lower minN or ask for fewer subclasses/, 'minN'],
   ];
