@@ -23,3 +23,5 @@ export * from './reproduce/index.js';
 export * from './scale/index.js';
 export * from './validity/index.js';
 export * from './weighting/index.js';
+export * from './matching/matchedData.js';
+export { VERSION } from './version.js';

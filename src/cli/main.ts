@@ -4,7 +4,8 @@
  * argument and the fix), 1 internal error. Stack traces only with COUNTERFACT_DEBUG=1.
  */
 import { CounterfactError } from '../problems.js';
-import { estimateCommand, ESTIMATE_HELP } from './estimate.js';
+import { VERSION } from '../version.js';
+import { estimateCommand } from './estimate.js';
 import { processIO, type CliIO } from './io.js';
 
 type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
@@ -64,8 +65,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   }
 }
 
-export const VERSION = '0.1.0';
-void ESTIMATE_HELP;
+export { VERSION };
 
 const isEntry = (() => {
   try {

@@ -29,7 +29,6 @@ export function resolveTreatment(table: Table, name: string, treatedValue?: stri
   const out = new Uint8Array(n);
   const missing: number[] = [];
   let missingCount = 0;
-  const labels = col.kind === 'numeric' ? null : col.levels;
   // Distinct values, as strings.
   const distinct = new Map<string, number>();
   for (let i = 0; i < n; i++) {
@@ -98,7 +97,6 @@ export function resolveTreatment(table: Table, name: string, treatedValue?: stri
     out[i] = t;
     nt += t;
   }
-  void labels;
   if (nt === 0) {
     throw new CounterfactError({
       code: 'no_treated',

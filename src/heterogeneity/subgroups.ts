@@ -12,7 +12,7 @@ import { statusForMatches, type Spells } from '../outcomes/spells.js';
 import { columnLabels, compareCodePoints, getColumn, toTable, type TableInput } from '../data/table.js';
 import { resolveTreatment } from '../data/design.js';
 import { CounterfactError, describeRows } from '../problems.js';
-import { twoSidedP, normalQuantile } from '../stats/distributions.js';
+import { twoSidedP } from '../stats/distributions.js';
 import { restrictMatch } from './restrict.js';
 
 export interface SubgroupOptions {
@@ -120,7 +120,6 @@ export function estimateBySubgroup(
   };
   const overall = effectOf(match);
   const levels = [...new Set(labels.filter((l): l is string => l !== null))].sort(compareCodePoints);
-  const z = normalQuantile(1 - (1 - level) / 2);
 
   // First pass: per-subgroup estimates.
   const per = levels.map((g) => {
@@ -171,7 +170,6 @@ export function estimateBySubgroup(
     }
     const difference = effect.estimate - overall.estimate;
     const dse = seAvailable ? Math.sqrt(v) : null;
-    void z;
     return {
       subgroup: label,
       suppressed: false,

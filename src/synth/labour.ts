@@ -36,7 +36,6 @@ import { bisect, drawCategory, logistic, logit, systematicBernoulli, uniformGive
 import { PIEDMONT_PROVINCES } from './register.js';
 
 export const EDUCATION_LEVELS = ['lower_secondary', 'none', 'tertiary', 'upper_secondary'] as const; // sorted
-const EDU_RANK: Record<string, number> = { none: 0, lower_secondary: 1, upper_secondary: 2, tertiary: 3 };
 const PROVINCE_SHARES = [0.095, 0.048, 0.039, 0.135, 0.085, 0.505, 0.036, 0.057];
 const PROVINCE_SELECTION = [0.1, -0.1, 0.05, 0.15, 0, -0.05, 0.1, 0];
 const PROVINCE_OUTCOME = [0.05, 0.1, -0.05, 0.25, 0.1, -0.05, 0, -0.1];
@@ -190,7 +189,6 @@ export function generateLabourCohort(spec: LabourCohortSpec): LabourCohort {
   const refDays = new Float64Array(n);
   const spellId: number[] = [];
   const spellStart: string[] = [];
-  const spellEnd: string[] = [];
   const spellType: number[] = [];
   const spellSector: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -201,7 +199,6 @@ export function generateLabourCohort(spec: LabourCohortSpec): LabourCohort {
       const months = -TAU_MONTHS * Math.log(1 - u[i]! / pInf);
       spellId.push(i + 1);
       spellStart.push(formatDate(refDays[i]! + Math.round(months * DAYS_PER_MONTH)));
-      spellEnd.push('');
       spellType.push(rng.int(4));
       spellSector.push(rng.int(5));
     } else {
@@ -291,7 +288,6 @@ export function generateLabourCohort(spec: LabourCohortSpec): LabourCohort {
       sector: { kind: 'categorical', codes: Int32Array.from(spellSector), levels: ['construction', 'manufacturing', 'retail', 'services', 'tourism'] },
     },
   };
-  void spellEnd;
   return {
     study: spec.study,
     people: { nRows: n, names, columns },

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { matchNearest } from '../../src/matching/index.js';
-import type { MatchResult } from '../../src/contracts.js';
 import { readReference, referencePath, weightedDifference } from '../helpers/lalonde.js';
 
 // R 4.2.2, Matching 4.10-8: tests/reference/r/matching_lalonde.R → matching_lalonde.json (R's

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runReproduction, LABOUR_COVARIATES } from '../../src/reproduce/index.js';
-import { PUBLISHED, trainingCohort, voucherCohort } from '../../src/synth/index.js';
+import { PUBLISHED, trainingCohort } from '../../src/synth/index.js';
 import { estimateBySubgroup } from '../../src/heterogeneity/index.js';
 import { prepareSpells } from '../../src/outcomes/index.js';
 import { dateColumnToDays } from '../../src/data/dates.js';
