@@ -93,9 +93,14 @@ export interface AttOptions {
  *   SE is HC1 robust by unit instead (as MatchIt's vignette suggests); with `pairOutcome`, the
  *   regression runs on one row per treated unit and per match, clustered by matched set.
  * - 'none'.
+ * With `adjust`: 'ai'/'none' give the Abadie–Imbens (2011) bias-corrected estimate (as Matching's
+ * BiasAdjust), 'pairs' the regression on the matched sample (interacted by default: the same
+ * estimate, with a regression SE for the population ATT). Which SE applies to which match is
+ * declared in ./seMethods.ts; a method that does not apply is refused with the reason.
  * The CI is normal-based; the p-value two-sided.
  *
- * Cost: O(n + matches); 'ai' with J ≥ 1 adds a sort, O(n log n).
+ * Cost: O(n + matches); 'ai' with J ≥ 1 adds a sort, O(n log n); `adjust` with k design
+ * columns adds O((n + matches) k² + k³).
  * @throws CounterfactError when the outcome is unknown, not numeric or missing for a matched
  *   unit (count and first rows), or when nothing was matched.
  * @example
@@ -125,13 +130,8 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
       message: 'no treated unit was matched, so there is no ATT to estimate: relax the caliper or check the common-support rule',
     });
   }
-  if (M === 0) {
-    throw new CounterfactError({
-      code: 'bad_argument',
-      column: 'match',
-      message: `the ${match.method} result has no matched pairs: use estimateIPW for weighting methods`,
-    });
-  }
+  // Weighting and subclass results (ipw, cem, subclass) have weights but no pairs: the estimate is
+  // the weighted difference in means, and the SE comes from the weighted regression ('pairs').
   // Outcomes of matched units must be present.
   const bad: number[] = [];
   let badCount = 0;
@@ -188,8 +188,9 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
   const stats = aiStatistics(match, y, yPair);
   const moments = aiMoments(stats.sums);
   const n1 = stats.sums.n1;
-  const meanTreated = moments.meanTreated;
+  let meanTreated = moments.meanTreated;
   let meanControl = moments.meanControl;
+  if (M === 0) [meanTreated, meanControl] = weightedMeans(match, y);
   let estimate = meanTreated - meanControl;
 
   // Naive difference over all units with an outcome.
@@ -424,6 +425,23 @@ function biasCorrectedOutcomes(match: MatchResult, y: Float64Array, pairY: Float
  * by unit instead (as MatchIt's vignette suggests); with `pairOutcome`, one row per treated unit
  * and per match, clustered by matched set.
  */
+/** Weighted means of matched treated and matched control outcomes (the match's unit weights). */
+function weightedMeans(match: MatchResult, y: Float64Array): [number, number] {
+  let st = 0, wt = 0, sc = 0, wc = 0;
+  for (let i = 0; i < match.nUnits; i++) {
+    const w = match.weights[i]!;
+    if (!(w > 0)) continue;
+    if (match.treatment[i]) {
+      st += w * y[i]!;
+      wt += w;
+    } else {
+      sc += w * y[i]!;
+      wc += w;
+    }
+  }
+  return [st / wt, sc / wc];
+}
+
 function matchedRegression(match: MatchResult, y: Float64Array, pairY: Float64Array | undefined, Z: AdjustmentDesign | null, model: 'interacted' | 'additive', conditional: boolean, warnings: string[]): { estimate: number; se: number; method: string } {
   const p = match.pairs;
   const n = match.nUnits;
@@ -447,7 +465,12 @@ function matchedRegression(match: MatchResult, y: Float64Array, pairY: Float64Ar
     gs.push(g);
   };
   let how: string;
-  if (pairY) {
+  // Subclass-based results (cem, subclass) carry a stratum per unit: cluster on it, as MatchIt advises.
+  const sub = (match as MatchResult & { subclass?: Int32Array }).subclass;
+  if (M === 0) {
+    for (let i = 0; i < n; i++) if (match.matched[i]) row(i, y[i]!, match.treatment[i]!, match.weights[i]!, sub ? sub[i]! : i);
+    how = sub ? 'HC1 cluster-robust by subclass' : 'HC1 robust by unit (weighting: no matched sets)';
+  } else if (pairY) {
     for (let i = 0; i < n; i++) if (match.treatment[i] && match.matched[i]) row(i, y[i]!, 1, 1, i);
     for (let m = 0; m < M; m++) row(p.control[m]!, pairY[m]!, 0, p.weight[m]!, p.treated[m]!);
     how = 'HC1 cluster-robust by matched set, one row per match';
