@@ -5,7 +5,7 @@
  *   tsx bench/pipeline.ts [--rows 220000,1100000] [--large] [--format csv|parquet|csv,parquet]
  *                         [--covariates 17] [--treated-share 0.0909] [--seed 1]
  *                         [--no-r] [--r-balance] [--r-max-rows 1100000] [--repeat 1] [--no-stages]
- *                         [--no-build]
+ *                         [--no-build] [--source TEXT]
  *                         [--out bench/results.json]
  *
  * - counterfact: the built CLI exactly as a user runs it, default Node settings (NODE_OPTIONS
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     repeat: { type: 'string', default: '1' },
     'no-stages': { type: 'boolean', default: false },
+    source: { type: 'string' },
     out: { type: 'string', default: 'bench/results.json' },
     dir: { type: 'string', default: join(tmpdir(), 'counterfact-bench') },
   },
@@ -154,7 +155,11 @@ async function main(): Promise<void> {
   const R = rInfo();
   if (!R.ok) process.stdout.write(`${R.reason}\n`);
   const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  // What was measured: --source when given (e.g. a snapshot built elsewhere), else the commit,
+  // marked "+ uncommitted changes" when the working tree differs from it.
+  const gitHead = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src'], { encoding: 'utf8' }).stdout?.trim();
+  const git = values.source ?? (gitHead.status === 0 ? `${gitHead.stdout.trim()}${dirty ? ' + uncommitted changes in src/' : ''}` : 'unknown');
   const load0 = loadavg()[0]!;
   const results: Record<string, unknown>[] = [];
   const table: string[][] = [];
