@@ -6,10 +6,15 @@
 import type { BalanceTable, EffectEstimate, Link, MatchResult, PropensityFit, SeMethod } from './contracts.js';
 import { assessBalance } from './balance/index.js';
 import { estimateATT } from './effects/index.js';
-import { matchNearest, type NearestOptions } from './matching/index.js';
+import { matchingMethod, resolveMethodOptions, type NearestOptions } from './matching/index.js';
 import { fitPropensity } from './propensity/index.js';
 import { getColumn, toTable, type Table, type TableInput } from './data/table.js';
 import { CounterfactError, describeRows } from './problems.js';
+
+/** `EvaluateSpec.matching`: nearest-neighbour options, or another method of the table by name. */
+export type MatchingSpec =
+  | (Omit<NearestOptions, 'data' | 'tieVariance'> & { readonly method?: 'nearest' })
+  | ({ readonly method: string } & Readonly<Record<string, unknown>>);
 
 export interface EvaluateSpec {
   readonly treatment: string;
@@ -21,9 +26,20 @@ export interface EvaluateSpec {
   readonly id?: string;
   readonly treatedValue?: string | number;
   readonly link?: Link;
-  /** Matching options (see `matchNearest`); `exact` columns are matched within strata. */
-  readonly matching?: Omit<NearestOptions, 'data'>;
+  /**
+   * The matching method and its options, dispatched through the method table
+   * (`MATCHING_METHODS`): `{ method: 'nearest', ratio: 2, … }` (the default method, options as
+   * `matchNearest`), or `{ method: 'kernel', bandwidth: 0.05 }`, `'mahalanobis'`, `'radius'`,
+   * `'geographic'`, `'ipw'`, `'cem'`, `'subclass'`, each with the options it declares.
+   */
+  readonly matching?: MatchingSpec;
+  /** Standard error; default: the method's (`ai` for nearest, mahalanobis and geographic; `pairs` for the rest). */
   readonly se?: Exclude<SeMethod, 'bootstrap'>;
+  /**
+   * Bias-adjust for the covariates: with se 'ai' the Abadie–Imbens (2011) bias-corrected matching
+   * estimator (Matching `BiasAdjust = TRUE`), with se 'pairs' regression on the matched sample.
+   */
+  readonly adjust?: boolean;
   /** J for the heteroskedastic Abadie–Imbens variance (0 = homoskedastic, Matching's default). */
   readonly varMatches?: number;
   /** Confidence level (default 0.95). */
@@ -71,10 +87,12 @@ export function evaluate(data: TableInput, spec: EvaluateSpec): EvaluateResult {
   const design = evaluateDesign(table, spec);
   const effect = estimateATT(table, design.match, {
     outcome: spec.outcome,
-    se: spec.se ?? 'ai',
+    se: design.settings.se as Exclude<SeMethod, 'bootstrap'>,
     varMatches: spec.varMatches,
     level: spec.level,
     propensity: design.propensity,
+    adjust: spec.adjust ? spec.covariates : undefined,
+    categorical: spec.categorical,
   });
   return Object.freeze({
     ...design,
@@ -103,7 +121,12 @@ export function evaluateDesign(data: TableInput, spec: Omit<EvaluateSpec, 'outco
     link: spec.link,
     treatedValue: spec.treatedValue,
   });
-  const match = matchNearest(propensity, { ...(spec.matching ?? {}), data: table });
+  const { method: methodName = 'nearest', ...methodOptions } = spec.matching ?? {};
+  const method = matchingMethod(methodName);
+  const match = method.run(
+    { table, propensity, covariates: spec.covariates, categorical: spec.categorical ?? [], treatmentColumn: spec.treatment, treatedValue: spec.treatedValue },
+    resolveMethodOptions(method, methodOptions),
+  );
   const balance = assessBalance(table, match, spec.covariates, {
     categorical: spec.categorical,
     threshold: spec.balanceThreshold,
@@ -149,7 +172,7 @@ export function evaluateDesign(data: TableInput, spec: Omit<EvaluateSpec, 'outco
       categorical: [...(spec.categorical ?? [])],
       id: spec.id ?? null,
       link: propensity.link,
-      se: spec.se ?? 'ai',
+      se: spec.se ?? method.defaultSe,
       varMatches: spec.varMatches ?? 0,
       level: spec.level ?? 0.95,
       balanceThreshold: balance.threshold,

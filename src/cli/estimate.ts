@@ -2,7 +2,10 @@
  * `counterfact estimate`: propensity fit → nearest matching → balance → ATT on one CSV
  * (or Arrow/Parquet) file. The option names and the JSON keys are a fixed contract.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { matchedData } from '../matching/matchedData.js';
+import { writeMatchedData } from '../io/writeMatched.js';
 import { evaluateDesign, type EvaluateResult, type EvaluateSpec } from '../evaluate.js';
 import { estimateATT } from '../effects/index.js';
 import { dateColumnToDays } from '../data/dates.js';
@@ -15,8 +18,11 @@ import { readTableFile } from '../io/readTable.js';
 import { list, num, oneOf, parseFlags, required } from './args.js';
 import type { CliIO } from './io.js';
 import { formatTable } from './format.js';
+import { methodFlagOptions, methodFromFlags, methodHelp } from './methodFlags.js';
+import { MATCHING_METHOD_NAMES } from '../matching/methods.js';
+import { SE_METHOD_NAMES, SE_METHODS } from '../effects/seMethods.js';
 
-export const ESTIMATE_HELP = `Usage: counterfact estimate --data FILE --treatment COL --outcome COL --covariates A,B,C [options]
+export const ESTIMATE_HELP: string = `Usage: counterfact estimate --data FILE --treatment COL --outcome COL --covariates A,B,C [options]
 
 Propensity score (logistic or probit), nearest-neighbour matching (MatchIt "nearest"
 semantics), balance diagnostics and the ATT with an Abadie–Imbens standard error.
@@ -31,25 +37,23 @@ Options (defaults in brackets):
   --id COL               unit identifier: checked for duplicates, used in --pairs [row number]
   --categorical A,B      numeric covariates to dummy-code
   --treated-value V      label of treated units when the treatment holds two labels
-  --exact A,B            match only within strata of these columns
   --link logit|probit    propensity model link [logit]
-  --distance probability|logit   scale matched on [probability]
-  --ratio K              controls per treated unit [1]
-  --replace              match with replacement [off]
-  --ties                 with --replace: keep all tied controls, split the weight (as Matching)
-  --caliper X            maximum distance [none]
-  --caliper-scale sd|raw caliper in SDs of the distance, or raw units [sd]
-  --order largest|smallest|random|data   order treated units are matched in [largest]
-  --seed N               seed for --order random [1]
-  --discard none|treated|control|both    common-support rule [none]
-  --se ai|ai-ps|pairs|none
-                         standard error [ai]; ai-ps = Abadie–Imbens (2016), adjusted
-                         for the estimated score (needs --replace, no caliper/exact)
+  --method NAME          matching method [nearest]: ${MATCHING_METHOD_NAMES.join(', ')}
+                         (its options below; \`counterfact estimate --help\` lists them all)
+  --se NAME              standard error [the method's: ai for nearest, mahalanobis, geographic;
+                         pairs otherwise]
+${SE_METHODS.map((m) => `                           ${m.name.padEnd(7)}${m.summary}`).join('\n')}
+  --adjust               bias-adjust for the covariates (--se ai: Abadie–Imbens 2011, as
+                         Matching BiasAdjust = TRUE; --se pairs: regression on the matched sample)
   --var-matches J        J for the heteroskedastic Abadie–Imbens variance; 0 = homoskedastic [0]
   --level L              confidence level [0.95]
   --delimiter C          CSV delimiter [auto]       --decimal C   decimal mark [.]
   --pairs OUT.csv        write treated_id,control_id,weight (one row per match)
+  --matched-data OUT     write the matched sample (.csv or .parquet) with weights, subclass and
+                         distance columns, as MatchIt's match.data (get_matches with --replace)
+  --force                let --pairs / --matched-data replace an existing file
 
+${methodHelp()}
 Outcomes over time (employment from contract spells):
   --spells FILE          contract spells: one row per contract (needs --id)
   --reference-date COL   date column of the treated (course end, voucher intake); controls are
@@ -77,23 +81,17 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     id: { type: 'string' },
     categorical: { type: 'string' },
     'treated-value': { type: 'string' },
-    exact: { type: 'string' },
     link: { type: 'string' },
-    distance: { type: 'string' },
-    ratio: { type: 'string' },
-    replace: { type: 'boolean' },
-    ties: { type: 'boolean' },
-    caliper: { type: 'string' },
-    'caliper-scale': { type: 'string' },
-    order: { type: 'string' },
-    seed: { type: 'string' },
-    discard: { type: 'string' },
+    ...methodFlagOptions(),
     se: { type: 'string' },
     'var-matches': { type: 'string' },
     level: { type: 'string' },
     delimiter: { type: 'string' },
     decimal: { type: 'string' },
     pairs: { type: 'string' },
+    'matched-data': { type: 'string' },
+    force: { type: 'boolean' },
+    adjust: { type: 'boolean' },
     spells: { type: 'string' },
     'reference-date': { type: 'string' },
     horizons: { type: 'string' },
@@ -113,6 +111,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   }
   const dataPath = required(flags, 'data', 'the CSV file with one row per unit');
   const covariates = list(flags, 'covariates');
+  const chosen = methodFromFlags(flags);
   const spec: EvaluateSpec = {
     treatment: required(flags, 'treatment', 'the 0/1 treatment column'),
     outcome: typeof flags.spells === 'string' && flags.outcome === undefined ? '' : required(flags, 'outcome', 'the outcome column'),
@@ -121,19 +120,8 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     id: typeof flags.id === 'string' ? flags.id : undefined,
     treatedValue: typeof flags['treated-value'] === 'string' ? flags['treated-value'] : undefined,
     link: oneOf(flags, 'link', ['logit', 'probit'] as const, 'logit'),
-    matching: {
-      exact: list(flags, 'exact').length ? list(flags, 'exact') : undefined,
-      distance: oneOf(flags, 'distance', ['probability', 'logit'] as const, 'probability'),
-      ratio: num(flags, 'ratio', { integer: true, min: 1 }) ?? 1,
-      replace: Boolean(flags.replace),
-      ties: Boolean(flags.ties),
-      caliper: num(flags, 'caliper', { min: 0, exclusiveMin: true }),
-      caliperScale: oneOf(flags, 'caliper-scale', ['sd', 'raw'] as const, 'sd'),
-      order: oneOf(flags, 'order', ['largest', 'smallest', 'random', 'data'] as const, 'largest'),
-      seed: num(flags, 'seed', { integer: true, min: 0 }),
-      discard: oneOf(flags, 'discard', ['none', 'treated', 'control', 'both'] as const, 'none'),
-    },
-    se: oneOf(flags, 'se', ['ai', 'ai-ps', 'pairs', 'none'] as const, 'ai'),
+    matching: { method: chosen.method, ...chosen.options },
+    se: flags.se === undefined ? undefined : oneOf(flags, 'se', SE_METHOD_NAMES, 'ai'),
     varMatches: num(flags, 'var-matches', { integer: true, min: 0 }) ?? 0,
     level: num(flags, 'level', { min: 0, max: 1, exclusiveMin: true }),
   };
@@ -141,12 +129,17 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     delimiter: typeof flags.delimiter === 'string' ? (flags.delimiter as never) : undefined,
     decimal: typeof flags.decimal === 'string' ? (flags.decimal as never) : undefined,
   });
+  // Outputs never replace an input, nor an existing file without --force; checked before any work.
+  const outputs = [flags.pairs, flags['matched-data']].filter((x): x is string => typeof x === 'string');
+  checkOutputs(outputs, [dataPath, typeof flags.spells === 'string' ? flags.spells : null], Boolean(flags.force));
   const design = evaluateDesign(table, spec);
+  const se = design.settings.se as NonNullable<EvaluateSpec['se']>;
+  const adjust = flags.adjust ? spec.covariates : undefined;
   let curve: EffectCurve | null = null;
   let spellInfo: Record<string, unknown> | null = null;
   const extraWarnings: string[] = [];
   if (typeof flags.spells === 'string') {
-    if (spec.se === 'ai-ps') throw new CounterfactError({ code: 'bad_argument', column: '--se', message: "--se ai-ps is not available with --spells: each control is measured at its treated unit's date, outside the Abadie–Imbens (2016) theory; use --se ai" });
+    if (se === 'ai-ps') throw new CounterfactError({ code: 'bad_argument', column: '--se', message: "--se ai-ps is not available with --spells: each control is measured at its treated unit's date, outside the Abadie–Imbens (2016) theory; use --se ai" });
     if (!spec.id) throw new CounterfactError({ code: 'bad_argument', column: '--id', message: '--spells needs --id: the column that links people to their contracts' });
     const refCol = required(flags, 'reference-date', 'the date column the horizons count from (course end, voucher intake)');
     const horizons = list(flags, 'horizons').map(Number);
@@ -170,13 +163,13 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
       spells,
       referenceDays: dateColumnToDays(table, refCol, true),
       horizons,
-      se: spec.se,
+      se,
       varMatches: spec.varMatches,
       level: spec.level,
     });
   }
   const effect = spec.outcome
-    ? estimateATT(table, design.match, { outcome: spec.outcome, se: spec.se ?? 'ai', varMatches: spec.varMatches, level: spec.level, propensity: design.propensity })
+    ? estimateATT(table, design.match, { outcome: spec.outcome, se, varMatches: spec.varMatches, level: spec.level, propensity: design.propensity, adjust, categorical: spec.categorical })
     : curve!.estimates[curve!.estimates.length - 1]!;
   const result: EvaluateResult = {
     ...design,
@@ -186,6 +179,9 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     settings: { ...design.settings, outcome: effect.outcome },
   };
   if (typeof flags.pairs === 'string') writePairs(flags.pairs, table, result, spec.id);
+  if (typeof flags['matched-data'] === 'string') {
+    await writeMatchedData(flags['matched-data'], matchedData(table, design.match, { layout: isReplace(design.match) ? 'matches' : 'units' }), { force: Boolean(flags.force) });
+  }
   let sensitivity: Record<string, unknown> | null = null;
   const wanted = list(flags, 'sensitivity');
   if (wanted.length) {
@@ -198,7 +194,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
       if (!mimic && (ps.length !== 4 || ps.some((p) => !(p >= 0 && p <= 1)))) {
         throw new CounterfactError({ code: 'bad_argument', column: '--confounder-p', message: 'give --confounder-mimic COL, or --confounder-p with four probabilities p11,p10,p01,p00 (P(U=1 | T, Y))' });
       }
-      const r = simulatedConfounder(table, spec, mimic ? { mimic } : { probabilities: { p11: ps[0]!, p10: ps[1]!, p01: ps[2]!, p00: ps[3]! } }, { reps: num(flags, 'confounder-reps', { integer: true, min: 2 }) ?? 100, seed: spec.matching?.seed ?? 1 });
+      const r = simulatedConfounder(table, spec, mimic ? { mimic } : { probabilities: { p11: ps[0]!, p10: ps[1]!, p01: ps[2]!, p00: ps[3]! } }, { reps: num(flags, 'confounder-reps', { integer: true, min: 2 }) ?? 100, seed: typeof chosen.options.seed === 'number' ? chosen.options.seed : 1 });
       sensitivity = { confounder: r };
     }
     sensitivity ??= {};
@@ -267,6 +263,33 @@ export function estimateJson(r: EvaluateResult, dataPath?: string): Record<strin
     warnings: r.warnings,
     settings: { ...r.settings, data: dataPath ?? null },
   };
+}
+
+/** Refuse outputs that would replace an input, or an existing file without --force. */
+function checkOutputs(outputs: readonly string[], inputs: readonly (string | null)[], force: boolean): void {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  const ins = new Set(inputs.filter((x): x is string => x !== null).map(real));
+  for (const out of outputs) {
+    if (ins.has(real(out))) {
+      throw new CounterfactError({ code: 'bad_argument', column: out, message: `refusing to write ${out}: it is an input of this run; choose another path` });
+    }
+    if (existsSync(out)) {
+      if (statSync(out).isDirectory()) throw new CounterfactError({ code: 'bad_argument', column: out, message: `${out} is a folder: give a file path for the output` });
+      if (!force) throw new CounterfactError({ code: 'bad_argument', column: out, message: `refusing to replace the existing file ${out}: choose another path, or add --force to replace it` });
+    }
+  }
+}
+
+/** The match was made with replacement (controls may be in several matched sets). */
+function isReplace(m: EvaluateResult['match']): boolean {
+  const s = m.settings;
+  return 'replace' in s && s.replace === true;
 }
 
 function writePairs(path: string, table: Table, r: EvaluateResult, id: string | undefined): void {

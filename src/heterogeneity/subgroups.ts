@@ -11,7 +11,8 @@ import { evaluateDesign, type DesignResult, type EvaluateSpec } from '../evaluat
 import { statusForMatches, type Spells } from '../outcomes/spells.js';
 import { columnLabels, compareCodePoints, getColumn, toTable, type TableInput } from '../data/table.js';
 import { resolveTreatment } from '../data/design.js';
-import { CounterfactError, describeRows } from '../problems.js';
+import { badArgument, CounterfactError, describeRows } from '../problems.js';
+import { matchingMethod } from '../matching/methods.js';
 import { twoSidedP } from '../stats/distributions.js';
 import { restrictMatch } from './restrict.js';
 
@@ -103,7 +104,12 @@ export function estimateBySubgroup(
       message: `subgroup column \`${options.by}\` has ${missingCount} missing values (${describeRows(missing, missingCount)}): recode them as their own level (e.g. "unknown") or drop those rows`,
     });
   }
-  const exact = options.treatedOnly ? [...(spec.matching?.exact ?? [])] : [...new Set([...(spec.matching?.exact ?? []), options.by])];
+  const prior = Array.isArray(spec.matching?.exact) ? (spec.matching.exact as string[]) : [];
+  const methodName = spec.matching?.method ?? 'nearest';
+  if (!options.treatedOnly && !('exact' in matchingMethod(methodName).options)) {
+    badArgument('by', `a subgroup re-matches exactly on \`${options.by}\`, and ${methodName} matching has no exact strata: use nearest or geographic matching, or treatedOnly: true`);
+  }
+  const exact = options.treatedOnly ? prior : [...new Set([...prior, options.by])];
   const evaluation = evaluateDesign(table, { ...spec, matching: { ...(spec.matching ?? {}), exact } });
   const match = evaluation.match;
   const level = spec.level ?? 0.95;

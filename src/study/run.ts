@@ -13,10 +13,13 @@ import { evaluateDesign, type DesignResult } from '../evaluate.js';
 import { estimateBySubgroup } from '../heterogeneity/index.js';
 import { estimateATTCurve, prepareSpells, survivalAt, survivalDifference, type Spells, type SurvivalCurve } from '../outcomes/index.js';
 import { createRng } from '../random.js';
+import { VERSION } from '../version.js';
+import { matchingMethod } from '../matching/methods.js';
 import { eValueForATT, rosenbaumFromMatch, simulatedConfounder } from '../sensitivity/index.js';
 import type { Study } from './schema.js';
 
-export const LIBRARY_VERSION = '0.1.0';
+/** The library version written into results (package.json's, via src/version.ts). */
+export const LIBRARY_VERSION = VERSION;
 
 export type StudyProgress = (p: { stage: string; fraction: number }) => void;
 
@@ -154,6 +157,7 @@ export function runStudyWithMatch(
   const treatmentColumn = study.treatment ?? ARM_TREATED;
   const warnings: string[] = [];
   progress({ stage: 'propensity model and matching', fraction: 0.05 });
+  const se = study.se ?? matchingMethod(String(study.matching.method)).defaultSe;
   const spec = {
     treatment: treatmentColumn,
     treatedValue: study.treatedValue,
@@ -161,10 +165,14 @@ export function runStudyWithMatch(
     categorical: study.categorical,
     id: study.id,
     link: study.link,
-    se: study.se,
+    se: se,
     varMatches: study.varMatches,
     level: study.level,
-    matching: { ...study.matching, caliper: study.matching.caliper, exact: study.exact.length ? study.exact : undefined, seed: study.seed },
+    matching: {
+      ...study.matching,
+      ...(study.exact.length ? { exact: study.exact } : {}),
+      ...('seed' in matchingMethod(String(study.matching.method)).options ? { seed: study.seed } : {}),
+    },
   };
   const design = evaluateDesign(table, spec);
   warnings.push(...design.warnings);
@@ -177,7 +185,7 @@ export function runStudyWithMatch(
   let headline: { effect: EffectEstimate; unit: Float64Array | null; pair: Float64Array | null; spell?: { referenceDays: Float64Array; horizon: number } } | null = null;
   for (const o of study.outcomes) {
     if (o.type === 'binary') {
-      const e = estimateATT(table, match, { outcome: o.column, se: study.se, varMatches: study.varMatches, level: study.level, propensity: design.propensity });
+      const e = estimateATT(table, match, { outcome: o.column, se: se, varMatches: study.varMatches, level: study.level, propensity: design.propensity });
       outcomes.push({ type: 'binary', label: o.label ?? o.column, effect: summary(e) });
       headline ??= { effect: e, unit: getNumeric(table, o.column, 'outcome', true), pair: null };
     } else if (o.type === 'spells') {
@@ -186,7 +194,7 @@ export function runStudyWithMatch(
         for (const x of spells.exclusions) warnings.push(`${x.count} contract spell(s) excluded: ${x.reason}`);
       }
       const referenceDays = dateColumnToDays(table, o.referenceDate, true);
-      const curve = estimateATTCurve(table, match, { spells, referenceDays, horizons: o.horizons, se: curveSe(study.se), varMatches: study.varMatches, level: study.level });
+      const curve = estimateATTCurve(table, match, { spells, referenceDays, horizons: o.horizons, se: curveSe(se), varMatches: study.varMatches, level: study.level });
       const last = curve.estimates[curve.estimates.length - 1]!;
       outcomes.push({
         type: 'spells',
@@ -254,11 +262,11 @@ export function runStudyWithMatch(
       const sub = takeRows(table, idx);
       const d = evaluateDesign(sub, spec);
       let e: { estimate: number; se: number | null; ciLower: number | null; ciUpper: number | null; nTreated: number; nControls: number };
-      if (first.type === 'binary') e = estimateATT(sub, d.match, { outcome: first.column, se: study.se, varMatches: study.varMatches, level: study.level, propensity: d.propensity });
+      if (first.type === 'binary') e = estimateATT(sub, d.match, { outcome: first.column, se: se, varMatches: study.varMatches, level: study.level, propensity: d.propensity });
       else if (first.type === 'spells') {
         const subIds = columnLabels(getColumn(sub, study.id, 'id'));
         const sp = prepareSpells(data.spells!, { id: first.spellColumns.id ?? study.id, start: first.spellColumns.start, end: first.spellColumns.end }, subIds);
-        const c = estimateATTCurve(sub, d.match, { spells: sp, referenceDays: dateColumnToDays(sub, first.referenceDate, true), horizons: [first.horizons[first.horizons.length - 1]!], se: curveSe(study.se), varMatches: study.varMatches, level: study.level });
+        const c = estimateATTCurve(sub, d.match, { spells: sp, referenceDays: dateColumnToDays(sub, first.referenceDate, true), horizons: [first.horizons[first.horizons.length - 1]!], se: curveSe(se), varMatches: study.varMatches, level: study.level });
         e = c.estimates[0]!;
       } else {
         const sd = survivalDifference(getNumeric(sub, first.time, 'time'), getNumeric(sub, first.event, 'event'), d.match, { times: [Math.max(...first.times)], level: study.level });
@@ -331,14 +339,14 @@ export function runStudyWithMatch(
     arms,
     costs,
     sensitivity: { rosenbaum, evalue, confounder, notes },
-    settings: { ...study, data: undefined, matchSettings: match.settings },
+    settings: { ...study, se, data: undefined, matchSettings: match.settings },
     warnings,
   };
   return { results, match };
 }
 
 /** Spells curves take 'ai', 'pairs' or 'none'; the study schema already refuses 'ai-ps' with spells outcomes. */
-function curveSe(se: Study['se']): 'ai' | 'pairs' | 'none' {
+function curveSe(se: NonNullable<Study['se']>): 'ai' | 'pairs' | 'none' {
   if (se === 'ai-ps') throw new CounterfactError({ code: 'bad_study', path: ['se'], message: "se: 'ai-ps' is not available for spells outcomes; use se: ai" });
   return se;
 }

@@ -5,17 +5,8 @@
 import { z } from 'zod';
 import { CounterfactError, type Problem } from '../problems.js';
 import { suggestNames } from '../data/table.js';
-
-const matching = z.strictObject({
-  ratio: z.number().int().min(1).default(1),
-  replace: z.boolean().default(false),
-  ties: z.boolean().default(false),
-  caliper: z.number().positive().optional(),
-  caliperScale: z.enum(['sd', 'raw']).default('sd'),
-  distance: z.enum(['probability', 'logit']).default('probability'),
-  order: z.enum(['largest', 'smallest', 'random', 'data']).default('largest'),
-  discard: z.enum(['none', 'treated', 'control', 'both']).default('none'),
-});
+import { matchingMethod, matchingSchema } from '../matching/methods.js';
+import { SE_METHOD_NAMES, seMethodProblem } from '../effects/seMethods.js';
 
 const outcome = z.discriminatedUnion('type', [
   z.strictObject({
@@ -70,8 +61,10 @@ export const studySchema = z.strictObject({
   categorical: z.array(z.string().min(1)).default([]),
   exact: z.array(z.string().min(1)).default([]),
   link: z.enum(['logit', 'probit']).default('logit'),
-  matching: matching.default({ ratio: 1, replace: false, ties: false, caliperScale: 'sd', distance: 'probability', order: 'largest', discard: 'none' }),
-  se: z.enum(['ai', 'ai-ps', 'pairs', 'none']).default('ai'),
+  /** The matching method and its options (see docs/study-file.md); nearest neighbour by default. */
+  matching: matchingSchema.prefault({}),
+  /** Standard error; default: the matching method's (ai for nearest, mahalanobis, geographic; pairs otherwise). */
+  se: z.enum(SE_METHOD_NAMES).optional(),
   varMatches: z.number().int().min(0).default(0),
   level: z.number().gt(0).lt(1).default(0.95),
   outcomes: z.array(outcome).min(1),
@@ -149,16 +142,31 @@ export function safeParseStudy(doc: unknown): { ok: true; study: Study } | { ok:
     if (s.outcomes.some((o) => o.type === 'spells') && !s.data.spells) {
       problems.push({ code: 'bad_study', path: ['data', 'spells'], message: 'data.spells: a spells outcome needs a contract spells file' });
     }
-    if (s.se === 'ai-ps') {
-      const why = s.outcomes.some((o) => o.type === 'spells') ? 'a spells outcome measures each control at its treated unit\'s date'
-        : s.outcomes.some((o) => o.type === 'survival') ? 'survival outcomes use their own standard errors'
-        : !s.matching.replace ? 'it needs matching with replacement (matching.replace: true)'
-        : s.matching.caliper !== undefined ? 'it needs every treated unit matched (no matching.caliper)'
-        : s.exact.length > 0 ? 'it has no version for exact strata (exact)'
-        : s.subgroups.length > 0 ? 'subgroup estimates match within each level (exact strata), which it does not cover: drop `subgroups` or use se: ai'
-        : null;
-      if (why) problems.push({ code: 'bad_study', path: ['se'], message: `se: 'ai-ps' (Abadie–Imbens 2016) is not available here: ${why}; use se: ai` });
+    const method = matchingMethod(String(s.matching.method));
+    const m = s.matching as Readonly<Record<string, unknown>>;
+    if (s.exact.length > 0 && !('exact' in method.options)) {
+      problems.push({ code: 'bad_study', path: ['exact'], message: `exact: ${method.name} matching has no exact strata; drop \`exact\` or use matching.method nearest or geographic` });
     }
+    const se = s.se ?? method.defaultSe;
+    const spellsOutcome = s.outcomes.some((o) => o.type === 'spells');
+    const why =
+      se === 'ai-ps' && s.outcomes.some((o) => o.type === 'survival') ? 'survival outcomes use their own standard errors'
+      : se === 'ai-ps' && s.subgroups.length > 0 ? 'subgroup estimates match within each level (exact strata), which it does not cover: drop `subgroups` or use se: ai'
+      : seMethodProblem(se, {
+          method: method.name,
+          replace: m.replace === true || (typeof m.reuseMax === 'number' && m.reuseMax > 1),
+          ratio: typeof m.ratio === 'number' ? m.ratio : 1,
+          ties: m.ties === true,
+          caliper: typeof m.caliper === 'number' ? m.caliper : null,
+          exact: s.exact,
+          hasDistance: method.name !== 'cem',
+          hasPairs: method.pairs,
+          droppedTreated: m.caliper !== undefined || (m.discard !== undefined && m.discard !== 'none') ? 1 : 0,
+          pairOutcome: spellsOutcome,
+          adjust: false,
+          propensity: true,
+        });
+    if (why) problems.push({ code: 'bad_study', path: ['se'], message: `se: '${se}' is not available here: ${why.replace(/--se (\S+)/g, 'se: $1').replace(/--replace/g, 'matching.replace: true').replace(/--caliper/g, 'matching.caliper').replace(/--discard/g, 'matching.discard').replace(/--exact/g, 'exact').replace(/--spells/g, 'a spells outcome')}` });
     return problems.length ? { ok: false, problems } : { ok: true, study: s };
   }
   const problems: Problem[] = r.error.issues.map((issue) => {
