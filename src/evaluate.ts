@@ -109,12 +109,18 @@ export type DesignResult = Omit<EvaluateResult, 'kind' | 'effect'> & { readonly 
 /**
  * Propensity fit → matching → balance, with counts and warnings: everything `evaluate` does
  * before looking at an outcome (the design stage an evaluator fixes before seeing outcomes).
+ * `stages.fit` replaces the propensity fitter (same contract as `fitPropensity`), e.g. the
+ * worker-thread `fitPropensityParallel` of `counterfact/node`, which gives the same bits.
  * @throws CounterfactError as {@link evaluate}.
  */
-export function evaluateDesign(data: TableInput, spec: Omit<EvaluateSpec, 'outcome'> & { outcome?: string }): DesignResult {
+export function evaluateDesign(
+  data: TableInput,
+  spec: Omit<EvaluateSpec, 'outcome'> & { outcome?: string },
+  stages: { readonly fit?: typeof fitPropensity } = {},
+): DesignResult {
   const table = toTable(data);
   if (spec.id) checkIds(table, spec.id);
-  const propensity = fitPropensity(table, {
+  const propensity = (stages.fit ?? fitPropensity)(table, {
     treatment: spec.treatment,
     covariates: spec.covariates,
     categorical: spec.categorical,

@@ -15,6 +15,7 @@ import { eValueForATT, rosenbaumFromMatch, simulatedConfounder } from '../sensit
 import { getNumeric as getNumericOutcome } from '../data/table.js';
 import { columnLabels, getColumn, type Table } from '../data/table.js';
 import { readTableFile } from '../io/readTable.js';
+import { fitPropensityParallel } from '../io/parallel.js';
 import { list, num, oneOf, parseFlags, required } from './args.js';
 import type { CliIO } from './io.js';
 import { formatTable } from './format.js';
@@ -132,7 +133,8 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   // Outputs never replace an input, nor an existing file without --force; checked before any work.
   const outputs = [flags.pairs, flags['matched-data']].filter((x): x is string => typeof x === 'string');
   checkOutputs(outputs, [dataPath, typeof flags.spells === 'string' ? flags.spells : null], Boolean(flags.force));
-  const design = evaluateDesign(table, spec);
+  // The propensity fit on both cores (bit-identical to one thread; small data stay on this thread).
+  const design = evaluateDesign(table, spec, { fit: (t, o) => fitPropensityParallel(t, o) });
   const se = design.settings.se as NonNullable<EvaluateSpec['se']>;
   const adjust = flags.adjust ? spec.covariates : undefined;
   let curve: EffectCurve | null = null;

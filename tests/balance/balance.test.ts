@@ -24,7 +24,7 @@ function fromWeights(weights: number[], treatment: Uint8Array, distance: number[
   return { ...base, weights: w, matched: Uint8Array.from(weights, (x) => (x > 0 ? 1 : 0)) };
 }
 
-describe('assessBalance against R MatchIt 4.5.1 summary() (tests/reference/r/balance.R)', () => {
+describe('assessBalance against R MatchIt 4.7.2 summary() (tests/reference/r/balance.R)', () => {
   const treatment = Uint8Array.from((lalonde.columns.treat as { values: Float64Array }).values);
   const match = fromWeights(ref.weights, treatment, ref.distance);
   const bal = assessBalance(lalonde, match, [...LALONDE_COVARIATES], { includeDistance: true });

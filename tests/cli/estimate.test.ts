@@ -21,7 +21,7 @@ function rel(a: number, b: number) {
   return Math.abs(a - b) / Math.abs(b);
 }
 
-describe('counterfact estimate: parity with R on lalonde (values from ../shared/REFERENCE-VALUES.md)', () => {
+describe('counterfact estimate: parity with R on lalonde (MatchIt 4.7.2 and Matching 4.10-8, R 4.2.2)', () => {
   it('defaults: MatchIt 4.7.2 nearest ATT 894.3674802703 and the same 185 pairs', async () => {
     const pairsPath = join(tmp, 'pairs.csv');
     const r = await run([...base, '--json', '--pairs', pairsPath]);

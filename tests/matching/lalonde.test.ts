@@ -5,7 +5,7 @@ import { readReference, referencePath, weightedDifference } from '../helpers/lal
 
 // R 4.2.2, Matching 4.10-8: tests/reference/r/matching_lalonde.R → matching_lalonde.json (R's
 // glm scores, so matching is tested on exactly R's distance). Pair and ATT references for
-// matching without ties are MatchIt 4.7.2 (../shared/REFERENCE-VALUES.md and
+// matching without ties are MatchIt 4.7.2 (R 4.2.2; the reference values and
 // lalonde_pairs_matchit.csv): Debian's MatchIt 4.5.1 does not pick nearest controls on this build.
 const ref = readReference('matching_lalonde.json');
 const ids: string[] = ref.ids;

@@ -7,7 +7,7 @@ import { dateColumnToDays } from '../../src/data/dates.js';
 import { columnLabels, getColumn, withColumn } from '../../src/data/table.js';
 
 // The full pipeline on the seeded synthetic fixtures (never on stored outputs). Published
-// values: ../shared/STUDIES.md (IRES Piemonte 2021).
+// values: the IRES Piemonte 2021 evaluation report, as listed in docs/reproducing.md.
 const result = runReproduction();
 
 describe('npm run reproduce: every published headline figure', () => {

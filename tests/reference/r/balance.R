@@ -1,6 +1,6 @@
 # Reference balance statistics: MatchIt summary() on lalonde, nearest with replacement, ratio 2.
-# Run from the repository root: Rscript tests/reference/r/balance.R
-# Writes tests/reference/balance_lalonde.json (MatchIt 4.5.1 on Debian; the match weights are
+# Run from the repository root: R_LIBS=/opt/r-peers Rscript tests/reference/r/balance.R
+# Writes tests/reference/balance_lalonde.json (MatchIt 4.7.2: R_LIBS=/opt/r-peers; the match weights are
 # exported too, so the test feeds R's own weights through assessBalance and tie-breaking
 # differences between MatchIt versions do not matter).
 suppressPackageStartupMessages(library(MatchIt))
