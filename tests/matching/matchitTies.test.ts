@@ -42,6 +42,11 @@ const OPTIONS: Record<string, NearestOptions> = {
   register_linear_probit: {},
   register_discard_both: { discard: 'both', ratio: 2, replace: true },
   register_exact_ratio2_caliper_replace: { exact: ['education'], ratio: 2, caliper: 0.3, replace: true },
+  register_reuse2_ratio2: { reuseMax: 2, ratio: 2 },
+  register_variable_ratio: { ratio: 2, minControls: 1, maxControls: 4 },
+  register_variable_ratio_replace: { ratio: 2.5, minControls: 1, maxControls: 5, replace: true },
+  lalonde_covariate_calipers: { caliper: 0.25, covariateCalipers: { age: 1, re74: 0.5 } },
+  lalonde_covariate_caliper_replace_ratio2: { covariateCalipers: { re75: 0.3 }, replace: true, ratio: 2 },
   lalonde_linear_probit_caliper: { caliper: 0.2 },
   lalonde_linear_logit_caliper: { caliper: 0.2 },
 };

@@ -67,7 +67,10 @@ cases <- list(
   probit = list(distance = "glm", link = "probit"),
   linear_probit = list(distance = "glm", link = "linear.probit"),
   discard_both = list(discard = "both", ratio = 2, replace = TRUE),
-  exact_ratio2_caliper_replace = list(exact = ~education, ratio = 2, caliper = 0.3, replace = TRUE)
+  exact_ratio2_caliper_replace = list(exact = ~education, ratio = 2, caliper = 0.3, replace = TRUE),
+  reuse2_ratio2 = list(reuse.max = 2, ratio = 2),
+  variable_ratio = list(ratio = 2, min.controls = 1, max.controls = 4),
+  variable_ratio_replace = list(ratio = 2.5, min.controls = 1, max.controls = 5, replace = TRUE)
 )
 for (nm in names(cases)) {
   out$cases[[length(out$cases) + 1]] <- case(paste0("register_", nm), reg, c(list(formula = f), cases[[nm]]))
@@ -80,5 +83,8 @@ ll$y <- ll$re78
 lf <- treat ~ age + educ + race + married + nodegree + re74 + re75
 out$cases[[length(out$cases) + 1]] <- case("lalonde_linear_probit_caliper", ll, list(formula = lf, link = "linear.probit", caliper = 0.2))
 out$cases[[length(out$cases) + 1]] <- case("lalonde_linear_logit_caliper", ll, list(formula = lf, link = "linear.logit", caliper = 0.2))
+# Calipers on covariates (in SDs of each covariate, std.caliper = TRUE), with and without one on the score.
+out$cases[[length(out$cases) + 1]] <- case("lalonde_covariate_calipers", ll, list(formula = lf, caliper = c(0.25, age = 1, re74 = 0.5)))
+out$cases[[length(out$cases) + 1]] <- case("lalonde_covariate_caliper_replace_ratio2", ll, list(formula = lf, caliper = c(re75 = 0.3), replace = TRUE, ratio = 2))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, json_verbatim = TRUE), "tests/reference/matchit_ties.json")
 cat("wrote", length(out$cases), "cases\n")
