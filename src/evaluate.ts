@@ -110,16 +110,18 @@ export type DesignResult = Omit<EvaluateResult, 'kind' | 'effect'> & { readonly 
  * Propensity fit → matching → balance, with counts and warnings: everything `evaluate` does
  * before looking at an outcome (the design stage an evaluator fixes before seeing outcomes).
  * `stages.fit` replaces the propensity fitter (same contract as `fitPropensity`), e.g. the
- * worker-thread `fitPropensityParallel` of `counterfact/node`, which gives the same bits.
+ * worker-thread `fitPropensityParallel` of `counterfact/node`, which gives the same bits;
+ * `stages.onStage` is told when each stage starts (for progress displays).
  * @throws CounterfactError as {@link evaluate}.
  */
 export function evaluateDesign(
   data: TableInput,
   spec: Omit<EvaluateSpec, 'outcome'> & { outcome?: string },
-  stages: { readonly fit?: typeof fitPropensity } = {},
+  stages: { readonly fit?: typeof fitPropensity; readonly onStage?: (stage: 'fit' | 'match' | 'balance') => void } = {},
 ): DesignResult {
   const table = toTable(data);
   if (spec.id) checkIds(table, spec.id);
+  stages.onStage?.('fit');
   const propensity = (stages.fit ?? fitPropensity)(table, {
     treatment: spec.treatment,
     covariates: spec.covariates,
@@ -129,10 +131,12 @@ export function evaluateDesign(
   });
   const { method: methodName = 'nearest', ...methodOptions } = spec.matching ?? {};
   const method = matchingMethod(methodName);
+  stages.onStage?.('match');
   const match = method.run(
     { table, propensity, covariates: spec.covariates, categorical: spec.categorical ?? [], treatmentColumn: spec.treatment, treatedValue: spec.treatedValue },
     resolveMethodOptions(method, methodOptions),
   );
+  stages.onStage?.('balance');
   const balance = assessBalance(table, match, spec.covariates, {
     categorical: spec.categorical,
     threshold: spec.balanceThreshold,

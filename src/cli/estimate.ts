@@ -20,6 +20,7 @@ import { list, num, oneOf, parseFlags, required } from './args.js';
 import type { CliIO } from './io.js';
 import { formatTable } from './format.js';
 import { methodFlagOptions, methodFromFlags, methodHelp } from './methodFlags.js';
+import { createStageProgress } from './progress.js';
 import { MATCHING_METHOD_NAMES } from '../matching/methods.js';
 import { SE_METHOD_NAMES, SE_METHODS } from '../effects/seMethods.js';
 
@@ -126,6 +127,8 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     varMatches: num(flags, 'var-matches', { integer: true, min: 0 }) ?? 0,
     level: num(flags, 'level', { min: 0, max: 1, exclusiveMin: true }),
   };
+  const progress = createStageProgress(io);
+  progress.stage('reading');
   const { table } = await readTableFile(dataPath, {
     delimiter: typeof flags.delimiter === 'string' ? (flags.delimiter as never) : undefined,
     decimal: typeof flags.decimal === 'string' ? (flags.decimal as never) : undefined,
@@ -134,7 +137,8 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   const outputs = [flags.pairs, flags['matched-data']].filter((x): x is string => typeof x === 'string');
   checkOutputs(outputs, [dataPath, typeof flags.spells === 'string' ? flags.spells : null], Boolean(flags.force));
   // The propensity fit on both cores (bit-identical to one thread; small data stay on this thread).
-  const design = evaluateDesign(table, spec, { fit: (t, o) => fitPropensityParallel(t, o) });
+  progress.rows(table.nRows);
+  const design = evaluateDesign(table, spec, { fit: (t, o) => fitPropensityParallel(t, o), onStage: (s) => progress.stage(s) });
   const se = design.settings.se as NonNullable<EvaluateSpec['se']>;
   const adjust = flags.adjust ? spec.covariates : undefined;
   let curve: EffectCurve | null = null;
@@ -170,6 +174,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
       level: spec.level,
     });
   }
+  progress.stage('effect');
   const effect = spec.outcome
     ? estimateATT(table, design.match, { outcome: spec.outcome, se, varMatches: spec.varMatches, level: spec.level, propensity: design.propensity, adjust, categorical: spec.categorical })
     : curve!.estimates[curve!.estimates.length - 1]!;
@@ -222,6 +227,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
       io.out('\n' + formatTable(['months', 'ATT', 'SE', 'CI low', 'CI high', 'treated', 'controls'], curve.points.map((p) => [String(p.horizon), fmt(p.estimate), fmt(p.se), fmt(p.ciLower), fmt(p.ciUpper), fmt(p.meanTreated), fmt(p.meanControl)])) + '\n');
     }
   }
+  progress.done();
   for (const w of result.warnings) io.err(`warning: ${w}\n`);
   return 0;
 }
