@@ -3,7 +3,7 @@
  * declarations: `--method NAME` picks the method, and each option `fooBar` is the flag
  * `--foo-bar`. Nothing here names a method or an option by hand.
  */
-import { flagName, MATCHING_METHODS, matchingMethod, type OptionSpec } from '../matching/methods.js';
+import { flagName, MATCHING_METHODS, matchingMethod, type MatchingMethod, type OptionSpec } from '../matching/methods.js';
 import { CounterfactError } from '../problems.js';
 import { list, num, oneOf, type Flags } from './args.js';
 
@@ -54,7 +54,7 @@ function readOption(flags: Flags, flag: string, spec: OptionSpec): unknown {
  */
 export function methodFromFlags(flags: Flags): { method: string; options: Record<string, unknown> } {
   const name = typeof flags.method === 'string' ? flags.method : 'nearest';
-  let method;
+  let method: MatchingMethod;
   try {
     method = matchingMethod(name);
   } catch {

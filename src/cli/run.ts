@@ -95,7 +95,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   const personsPath = resolve(base, study.data.persons);
   const persons = await readTableFile(personsPath, opts);
   const inputs = [{ role: 'persons', file: study.data.persons, sha256: sha256(personsPath), rows: persons.table.nRows }];
-  let spellsTable;
+  let spellsTable: Awaited<ReturnType<typeof readTableFile>>['table'] | undefined;
   if (study.data.spells) {
     const spellsPath = resolve(base, study.data.spells);
     const s = await readTableFile(spellsPath, opts);

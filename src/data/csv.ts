@@ -987,14 +987,14 @@ export function csvCore() {
     };
   }
 
-  function scratchPut(st: CsvCoreState, buf: Uint8Array, s: number, e: number, unescape: boolean): void {
+  function scratchPut(st: CsvCoreState, buf: Uint8Array, s: number, e: number, unquote: boolean): void {
     const need = st.sl + (e - s);
     if (need > st.scratch.length) {
       const next = new Uint8Array(Math.max(need * 2, 1024));
       next.set(st.scratch.subarray(0, st.sl));
       st.scratch = next;
     }
-    if (!unescape) {
+    if (!unquote) {
       st.scratch.set(buf.subarray(s, e), st.sl);
       st.sl += e - s;
       return;

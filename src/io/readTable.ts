@@ -67,7 +67,7 @@ function convertValues(values: ArrayLike<unknown>): ArrayLike<unknown> {
 
 async function readArrow(path: string, size: number, options: ReadOptions) {
   const { tableFromIPC } = await import('apache-arrow');
-  let t;
+  let t: ReturnType<typeof tableFromIPC>;
   try {
     t = tableFromIPC(readFileSync(path));
   } catch (e) {
