@@ -63,7 +63,7 @@ export interface PropensityFit {
 }
 
 export type DistanceScale = 'probability' | 'logit' | 'linear';
-export type MatchOrder = 'largest' | 'smallest' | 'random' | 'data';
+export type MatchOrder = 'largest' | 'smallest' | 'random' | 'data' | 'closest' | 'farthest';
 export type Discard = 'none' | 'treated' | 'control' | 'both';
 
 export type UnmatchedReason =

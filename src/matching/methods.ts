@@ -82,7 +82,7 @@ const NEAREST: MatchingMethod = {
     caliperScale: { kind: 'enum', values: ['sd', 'raw'], default: 'sd', help: 'caliper in SDs of the distance (and of each caliper covariate), or raw units' },
     covariateCalipers: { kind: 'calipers', help: 'calipers on numeric covariates, e.g. age=0.5,re74=0.2 (MatchIt named caliper)' },
     distance: DISTANCE,
-    order: { kind: 'enum', values: ['largest', 'smallest', 'random', 'data'], default: 'largest', help: 'order treated units are matched in' },
+    order: { kind: 'enum', values: ['largest', 'smallest', 'random', 'data', 'closest', 'farthest'], default: 'largest', help: 'order treated units are matched in; closest/farthest: pairs in order of their distance (MatchIt m.order)' },
     seed: { kind: 'integer', min: 0, default: 1, help: 'seed for --order random' },
     ties: { kind: 'boolean', default: false, help: 'with --replace: keep every tied control and split the weight (R Matching ties = TRUE)' },
     tieTolerance: { kind: 'number', min: 0, default: 1e-5, help: "with --ties: Matching's distance.tolerance on the squared standardised distance" },

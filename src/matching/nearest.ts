@@ -60,7 +60,7 @@ export interface NearestOptions extends MatchDesignOptions {
   readonly tieVariance?: number;
 }
 
-const ORDERS: readonly MatchOrder[] = ['largest', 'smallest', 'random', 'data'];
+const ORDERS: readonly MatchOrder[] = ['largest', 'smallest', 'random', 'data', 'closest', 'farthest'];
 
 /**
  * Greedy nearest-neighbour matching for the ATT, equal to MatchIt 4.7.2's `matchit(method =
@@ -114,7 +114,7 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
   const reuseMax = options.reuseMax ?? (options.replace ? Number.MAX_SAFE_INTEGER : 1);
   const replace = reuseMax > 1;
   if (!ORDERS.includes(order)) {
-    badArgument('order', `order must be one of 'largest', 'smallest', 'random', 'data', received ${JSON.stringify(order)}`);
+    badArgument('order', `order must be one of ${ORDERS.map((o) => `'${o}'`).join(', ')}, received ${JSON.stringify(order)}`);
   }
   if (ties && !replace) badArgument('ties', 'ties applies to matching with replacement: add replace: true (CLI --replace) or drop ties');
   if (ties && (variable || options.covariateCalipers || options.reuseMax !== undefined)) {
@@ -195,49 +195,126 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
   } else {
     // Passes: every treated unit gets its r-th match before any gets its (r+1)-th.
     const free = new FreeList(cpos.length);
+    const taken = new Uint8Array(cpos.length);
     const uses = reuseMax > 1 ? new Int32Array(cpos.length) : null;
     let eligible = cpos.length;
     const lowPos = new Int32Array(n);
     const highPos = new Int32Array(n);
+    /** Treated unit i still wants an r-th control (MatchIt: eligible and under its ratio). */
+    const stopped = new Set<number>();
+    const wants = (i: number, r: number) => !failed.has(i) && !stopped.has(i) && nMatches[i]! >= r - 1 && (perTreatedRatio ? perTreatedRatio.get(i)! >= r : r <= ratio);
+    /**
+     * Unit i's r-th control (index in cpos) or −1: the walk starts at i's own position, at its
+     * earlier matches and, when re-finding, at the control it lost (`extra`), as MatchIt's
+     * `find_control_vec` with `prev_start`.
+     */
+    const findOne = (i: number, r: number, extra: number): number => {
+      const s = strata ? strata[i]! : 0;
+      const lo = off[s]!, hi = off[s + 1]!;
+      if (lo === hi) {
+        failed.set(i, 'no-control-in-stratum');
+        return -1;
+      }
+      const p = pos[i]!;
+      let iil = r === 1 ? p : lowPos[i]!;
+      let iir = r === 1 ? p : highPos[i]!;
+      if (extra >= 0) {
+        iil = Math.min(iil, extra);
+        iir = Math.max(iir, extra);
+      }
+      let minDist = 0;
+      if (iil !== p || iir !== p) {
+        const di = d[i]!;
+        const dl = Math.abs(di - d[sorted[iil]!]!);
+        const dr = Math.abs(di - d[sorted[iir]!]!);
+        minDist = iil === p ? dr : iir === p ? dl : Math.max(dl, dr);
+      }
+      const pick = walkOnce(ctx, free, i, lo, hi, iil, iir, minDist);
+      if (pick < 0 && r === 1) failed.set(i, free.right(lo) >= hi ? 'controls-exhausted' : 'no-control-within-caliper');
+      return pick;
+    };
+    const assign = (i: number, r: number, pick: number) => {
+      if (!uses || ++uses[pick]! >= reuseMax) {
+        free.take(pick);
+        taken[pick] = 1;
+        eligible--;
+      }
+      mt.push(i);
+      mc.push(sorted[cpos[pick]!]!);
+      mw.push(NaN);
+      nMatches[i]!++;
+      const p = pos[i]!;
+      const cp = cpos[pick]!;
+      lowPos[i] = r === 1 ? Math.min(p, cp) : Math.min(lowPos[i]!, cp);
+      highPos[i] = r === 1 ? Math.max(p, cp) : Math.max(highPos[i]!, cp);
+    };
     for (let r = 1; r <= maxRatio; r++) {
+      if (order === 'closest' || order === 'farthest') {
+        // MatchIt's m.order "closest"/"farthest": every treated unit's best control first, then
+        // the pairs are taken in order of their distance; a pair whose control was taken is
+        // re-found from that control's position and moved to its new place in the order.
+        const T: number[] = [];
+        const C: number[] = [];
+        const D: number[] = [];
+        for (const i of treatedIdx) {
+          if (!wants(i, r)) continue;
+          const pick = findOne(i, r, -1);
+          if (pick < 0) {
+            stopped.add(i);
+            continue;
+          }
+          T.push(i);
+          C.push(pick);
+          D.push(Math.abs(d[i]! - d[sorted[cpos[pick]!]!]!));
+        }
+        const close = order === 'closest';
+        const ord = Array.from(stableArgsort(Float64Array.from(D, (x) => (close ? x : -x))));
+        const before = (a: number, b: number) => (close ? D[a]! < D[b]! : D[a]! >= D[b]!);
+        let k = 0;
+        while (eligible > 0 && k < ord.length) {
+          const h = ord[k]!;
+          const i = T[h]!;
+          if (nMatches[i]! >= r || !wants(i, r)) {
+            k++;
+            continue;
+          }
+          if (taken[C[h]!]) {
+            const pick = findOne(i, r, cpos[C[h]!]!);
+            if (pick < 0) {
+              stopped.add(i);
+              k++;
+              continue;
+            }
+            C[h] = pick;
+            D[h] = Math.abs(d[i]! - d[sorted[cpos[pick]!]!]!);
+            // std::lower_bound over ord[k..] for h, then std::rotate(k, k + 1, at).
+            let first = k;
+            let count = ord.length - k;
+            while (count > 0) {
+              const step = count >> 1;
+              if (before(ord[first + step]!, h)) {
+                first += step + 1;
+                count -= step + 1;
+              } else count = step;
+            }
+            if (first !== k) {
+              for (let q = k; q < first - 1; q++) ord[q] = ord[q + 1]!;
+              ord[first - 1] = h;
+            }
+            continue;
+          }
+          assign(i, r, C[h]!);
+          k++;
+        }
+        continue;
+      }
       for (let k = 0; k < treatedOrder.length; k++) {
         if (eligible === 0) break;
         const i = treatedOrder[k]!;
-        if (failed.has(i) || nMatches[i]! < r - 1) continue;
-        if (perTreatedRatio ? perTreatedRatio.get(i)! < r : r > ratio) continue;
-        const s = strata ? strata[i]! : 0;
-        const lo = off[s]!, hi = off[s + 1]!;
-        if (lo === hi) {
-          failed.set(i, 'no-control-in-stratum');
-          continue;
-        }
-        const p = pos[i]!;
-        const iil = r === 1 ? p : lowPos[i]!;
-        const iir = r === 1 ? p : highPos[i]!;
-        let minDist = 0;
-        if (r > 1) {
-          const di = d[i]!;
-          const dl = Math.abs(di - d[sorted[iil]!]!);
-          const dr = Math.abs(di - d[sorted[iir]!]!);
-          minDist = iil === p ? dr : iir === p ? dl : Math.max(dl, dr);
-        }
-        const pick = walkOnce(ctx, free, i, lo, hi, iil, iir, minDist);
-        if (pick < 0) {
-          if (r === 1) failed.set(i, free.right(lo) >= hi ? 'controls-exhausted' : 'no-control-within-caliper');
-          continue;
-        }
-        if (!uses || ++uses[pick]! >= reuseMax) {
-          free.take(pick);
-          eligible--;
-        }
-        const c = sorted[cpos[pick]!]!;
-        mt.push(i);
-        mc.push(c);
-        mw.push(NaN);
-        nMatches[i]!++;
-        const cp = cpos[pick]!;
-        lowPos[i] = r === 1 ? Math.min(p, cp) : Math.min(lowPos[i]!, cp);
-        highPos[i] = r === 1 ? Math.max(p, cp) : Math.max(highPos[i]!, cp);
+        if (!wants(i, r)) continue;
+        const pick = findOne(i, r, -1);
+        if (pick >= 0) assign(i, r, pick);
+        else stopped.add(i);
       }
     }
     for (const i of treatedIdx) if (nMatches[i] === 0 && !failed.has(i)) failed.set(i, 'controls-exhausted');

@@ -70,7 +70,13 @@ cases <- list(
   exact_ratio2_caliper_replace = list(exact = ~education, ratio = 2, caliper = 0.3, replace = TRUE),
   reuse2_ratio2 = list(reuse.max = 2, ratio = 2),
   variable_ratio = list(ratio = 2, min.controls = 1, max.controls = 4),
-  variable_ratio_replace = list(ratio = 2.5, min.controls = 1, max.controls = 5, replace = TRUE)
+  variable_ratio_replace = list(ratio = 2.5, min.controls = 1, max.controls = 5, replace = TRUE),
+  closest = list(m.order = "closest"),
+  closest_ratio2 = list(m.order = "closest", ratio = 2),
+  farthest = list(m.order = "farthest"),
+  closest_caliper = list(m.order = "closest", caliper = 0.1),
+  closest_exact = list(m.order = "closest", exact = ~province),
+  closest_reuse2 = list(m.order = "closest", reuse.max = 2)
 )
 for (nm in names(cases)) {
   out$cases[[length(out$cases) + 1]] <- case(paste0("register_", nm), reg, c(list(formula = f), cases[[nm]]))
@@ -83,6 +89,8 @@ ll$y <- ll$re78
 lf <- treat ~ age + educ + race + married + nodegree + re74 + re75
 out$cases[[length(out$cases) + 1]] <- case("lalonde_linear_probit_caliper", ll, list(formula = lf, link = "linear.probit", caliper = 0.2))
 out$cases[[length(out$cases) + 1]] <- case("lalonde_linear_logit_caliper", ll, list(formula = lf, link = "linear.logit", caliper = 0.2))
+out$cases[[length(out$cases) + 1]] <- case("lalonde_closest_ratio2", ll, list(formula = lf, m.order = "closest", ratio = 2))
+out$cases[[length(out$cases) + 1]] <- case("lalonde_farthest_caliper", ll, list(formula = lf, m.order = "farthest", caliper = 0.1))
 # Calipers on covariates (in SDs of each covariate, std.caliper = TRUE), with and without one on the score.
 out$cases[[length(out$cases) + 1]] <- case("lalonde_covariate_calipers", ll, list(formula = lf, caliper = c(0.25, age = 1, re74 = 0.5)))
 out$cases[[length(out$cases) + 1]] <- case("lalonde_covariate_caliper_replace_ratio2", ll, list(formula = lf, caliper = c(re75 = 0.3), replace = TRUE, ratio = 2))
