@@ -131,17 +131,30 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
   // No treated unit can get more controls than there are: passes beyond that would find none.
   const maxRatio = Math.min(perTreatedRatio ? maxOf(perTreatedRatio.values()) : ratio, Math.max(1, n - nTreated));
 
-  let treatedOrder = Int32Array.from(treatedIdx);
-  if (order === 'largest' || order === 'smallest') {
-    const keys = new Float64Array(treatedOrder.length);
-    for (let k = 0; k < keys.length; k++) keys[k] = order === 'largest' ? -d[treatedOrder[k]!]! : d[treatedOrder[k]!]!;
-    treatedOrder = Int32Array.from(stableArgsort(keys), (k) => treatedOrder[k]!);
-  } else if (order === 'random') shuffleInPlace(treatedOrder, createRng(seed));
-
   // All units in one stable order by distance: a unit's position is where its walk starts.
   const sorted = stableArgsort(d);
   const pos = new Int32Array(n);
   for (let p = 0; p < n; p++) pos[sorted[p]!] = p;
+  // 'smallest' and 'largest' read the treated off that order (R's stable order(), increasing or
+  // decreasing: equal distances in row order either way, so 'largest' walks blocks of equal
+  // distance from the top, each block forwards).
+  let treatedOrder = Int32Array.from(treatedIdx);
+  if (order === 'smallest' || order === 'largest') {
+    let k = 0;
+    const take = (p: number) => {
+      const u = sorted[p]!;
+      if (treatment[u] && !discarded[u]) treatedOrder[k++] = u;
+    };
+    if (order === 'smallest') for (let p = 0; p < n; p++) take(p);
+    else {
+      for (let end = n; end > 0; ) {
+        let start = end - 1;
+        while (start > 0 && d[sorted[start - 1]!] === d[sorted[end - 1]!]) start--;
+        for (let p = start; p < end; p++) take(p);
+        end = start;
+      }
+    }
+  } else if (order === 'random') shuffleInPlace(treatedOrder, createRng(seed));
   // Eligible controls of each stratum, by position (one array, stratum s at off[s]..off[s+1]).
   const strata = design.strata;
   const nS = design.nStrata;
@@ -321,8 +334,12 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
   }
   // Pair weights 1/M_i.
   for (let m = 0; m < mt.length; m++) if (Number.isNaN(mw[m]!)) mw[m] = 1 / nMatches[mt[m]!]!;
-  // Sort matches by treated (data order), then by the order found: stable and readable.
-  const idx = Array.from({ length: mt.length }, (_, m) => m).sort((a, b) => mt[a]! - mt[b]! || a - b);
+  // Matches by treated (data order), then in the order found: a stable counting sort.
+  const start = new Int32Array(n + 1);
+  for (let m = 0; m < mt.length; m++) start[mt[m]! + 1]!++;
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const idx = new Int32Array(mt.length);
+  for (let m = 0; m < mt.length; m++) idx[start[mt[m]!]!++] = m;
   const pairs = {
     treated: Int32Array.from(idx, (m) => mt[m]!),
     control: Int32Array.from(idx, (m) => mc[m]!),
