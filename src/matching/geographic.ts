@@ -5,7 +5,8 @@
  */
 import KDBush from 'kdbush';
 import type { MatchResult, UnmatchedReason, UnmatchedUnit } from '../contracts.js';
-import { columnLabels, getColumn, type Table } from '../data/table.js';
+import type { Table } from '../data/table.js';
+import { strataOf } from './prepare.js';
 import { badArgument, CounterfactError, describeRows } from '../problems.js';
 import { buildMatchResult } from './result.js';
 
@@ -67,20 +68,9 @@ export function matchGeographic(options: GeographicOptions): MatchResult {
     throw new CounterfactError({ code: 'missing_values', column: 'lat/lon', rows: bad, count: badCount, message: `${badCount} unit(s) have missing or out-of-range coordinates (${describeRows(bad, badCount)}): geocode them or drop them` });
   }
   if (options.exact?.length && !options.data) badArgument('exact', 'exact matching needs the data: pass options.data');
-  // Strata.
-  const stratum = new Int32Array(n);
-  let nStrata = 1;
-  if (options.exact?.length) {
-    const cols = options.exact.map((c) => columnLabels(getColumn(options.data!, c, 'exact-matching')));
-    const keys = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const key = cols.map((c) => c[i] ?? '\u0000NA').join('\u0001');
-      let s = keys.get(key);
-      if (s === undefined) keys.set(key, (s = keys.size));
-      stratum[i] = s;
-    }
-    nStrata = keys.size;
-  }
+  if (options.exact?.length && options.data!.nRows !== n) badArgument('data', `data has ${options.data!.nRows} rows but there are ${n} coordinates`);
+  // Strata, as every matcher builds them (./prepare.ts).
+  const { strata: stratum, nStrata } = options.exact?.length ? strataOf(options.data!, options.exact) : { strata: new Int32Array(n), nStrata: 1 };
   const controls: number[][] = Array.from({ length: nStrata }, () => []);
   for (let i = 0; i < n; i++) if (!treatment[i]) controls[stratum[i]!]!.push(i);
   const index = controls.map((list) => {
