@@ -110,6 +110,35 @@ class KdTree {
     visit(this.root);
     return best < 0 ? null : { k: best, d2: bd };
   }
+  /** Every alive point with squared distance ≤ r2 that passes `keep`, in control (data) order. */
+  within(q: Float64Array, r2: number, keep: (k: number) => boolean): number[] {
+    const out: number[] = [];
+    const p = q.length;
+    const visit = (node: Node | null) => {
+      if (!node || node.alive === 0) return;
+      let lb = 0;
+      for (let a = 0; a < p; a++) {
+        const v = q[a]!;
+        const dd = v < node.min[a]! ? node.min[a]! - v : v > node.max[a]! ? v - node.max[a]! : 0;
+        lb += dd * dd;
+      }
+      if (lb > r2) return;
+      if (!node.left) {
+        for (let j = node.lo; j < node.hi; j++) {
+          const k = this.perm[j]!;
+          if (this.dead[k]) continue;
+          let d2 = 0;
+          for (let a = 0; a < p; a++) d2 += (this.pts[a]![k]! - q[a]!) ** 2;
+          if (d2 <= r2 && keep(k)) out.push(k);
+        }
+        return;
+      }
+      visit(node.left);
+      visit(node.right);
+    };
+    visit(this.root);
+    return out.sort((a, b) => a - b);
+  }
 }
 
 export interface MahalanobisOptions {
@@ -123,6 +152,16 @@ export interface MahalanobisOptions {
   /** Optional propensity-score caliper (in SDs of the score) with the fit that gives the scores. */
   readonly caliper?: number;
   readonly fit?: PropensityFit;
+  /**
+   * Keep every control tied at the `ratio`-th nearest distance and split the treated unit's weight
+   * among them, as R Matching's `ties = TRUE` (needs `replace: true`; default false).
+   */
+  readonly ties?: boolean;
+  /**
+   * With `ties`, controls whose squared Mahalanobis distance is within this of the `ratio`-th
+   * nearest count as tied (R Matching's `distance.tolerance`, default 1e-5; 0 for exact ties only).
+   */
+  readonly tieTolerance?: number;
 }
 
 /**
@@ -136,6 +175,10 @@ export function matchMahalanobis(data: Table, treatment: Uint8Array, options: Ma
   const ratio = options.ratio ?? 1;
   if (!(Number.isInteger(ratio) && ratio >= 1)) badArgument('ratio', `ratio must be a whole number ≥ 1, received ${ratio}`);
   if (options.caliper !== undefined && !options.fit) badArgument('caliper', 'a propensity-score caliper needs `fit`');
+  const ties = options.ties ?? false;
+  const tieTolerance = options.tieTolerance ?? 1e-5;
+  if (ties && !options.replace) badArgument('ties', 'ties: true needs replace: true (as R Matching); set replace or drop ties');
+  if (!(tieTolerance >= 0)) badArgument('tieTolerance', `tieTolerance must be ≥ 0, received ${tieTolerance}`);
   const design = buildDesign(data, options.covariates, { categorical: options.categorical });
   const X = design.columns;
   const p = X.length;
@@ -188,7 +231,38 @@ export function matchMahalanobis(data: Table, treatment: Uint8Array, options: Ma
   const failed = new Map<number, UnmatchedReason>();
   const q = new Float64Array(p);
   const taken = new Map<number, Set<number>>();
-  for (let pass = 0; pass < ratio; pass++) {
+  const weights: number[] = [];
+  if (ties) {
+    const inCaliper = (i: number) => (k: number) => Math.abs(score ? score[ids[k]!]! - score[i]! : 0) <= width;
+    for (let i = 0; i < n; i++) {
+      if (!treatment[i]) continue;
+      for (let a = 0; a < p; a++) q[a] = Z[a]![i]!;
+      const ok = inCaliper(i);
+      // The ratio-th nearest distance among controls inside the caliper.
+      const skip = new Set<number>();
+      let kth = -1;
+      for (let r = 0; r < ratio; ) {
+        const f = tree.nearest(q, skip);
+        if (!f) break;
+        skip.add(f.k);
+        if (!ok(f.k)) continue;
+        kth = f.d2;
+        r++;
+      }
+      if (kth < 0) {
+        failed.set(i, Number.isFinite(width) ? 'no-control-within-caliper' : 'controls-exhausted');
+        continue;
+      }
+      const found = tree.within(q, kth + tieTolerance, ok);
+      for (const k of found) {
+        mt.push(i);
+        mc.push(ids[k]!);
+        weights.push(1 / found.length);
+      }
+      nMatch[i] = found.length;
+    }
+  }
+  for (let pass = 0; pass < (ties ? 0 : ratio); pass++) {
     for (let i = 0; i < n; i++) {
       if (!treatment[i] || failed.has(i)) continue;
       for (let a = 0; a < p; a++) q[a] = Z[a]![i]!;
@@ -221,10 +295,10 @@ export function matchMahalanobis(data: Table, treatment: Uint8Array, options: Ma
     method: 'mahalanobis',
     treatment,
     distance: score ?? null,
-    pairs: { treated: Int32Array.from(order, (k) => mt[k]!), control: Int32Array.from(order, (k) => mc[k]!), weight: Float64Array.from(order, (k) => 1 / nMatch[mt[k]!]!) },
+    pairs: { treated: Int32Array.from(order, (k) => mt[k]!), control: Int32Array.from(order, (k) => mc[k]!), weight: Float64Array.from(order, (k) => (ties ? weights[k]! : 1 / nMatch[mt[k]!]!)) },
     discarded: new Uint8Array(n),
     unmatchedTreated: unmatched,
-    settings: { method: 'mahalanobis', covariates: [...options.covariates], covariance: options.covariance ?? 'pooled', ratio, replace: options.replace ?? false, caliper: options.caliper ?? null, order: 'data' },
+    settings: { method: 'mahalanobis', covariates: [...options.covariates], covariance: options.covariance ?? 'pooled', ratio, replace: options.replace ?? false, caliper: options.caliper ?? null, order: 'data', ties, tieTolerance: ties ? tieTolerance : null },
     warnings: unmatched.length ? [`${unmatched.length} treated unit(s) unmatched`] : [],
   });
 }

@@ -103,6 +103,8 @@ const MAHALANOBIS: MatchingMethod = {
     ratio: RATIO,
     replace: REPLACE,
     caliper: { kind: 'number', min: 0, exclusiveMin: true, help: 'propensity-score caliper in SDs of the score [none]' },
+    ties: { kind: 'boolean', default: false, help: 'keep every control tied at the nearest distance, weight split (R Matching ties = TRUE; needs --replace)' },
+    tieTolerance: { kind: 'number', min: 0, default: 1e-5, help: 'with --ties, tolerance on the squared Mahalanobis distance (Matching distance.tolerance)' },
   },
   run: (ctx, o) => {
     const covs = (o.mahalanobisCovariates as string[] | undefined) ?? ctx.covariates;
@@ -114,6 +116,8 @@ const MAHALANOBIS: MatchingMethod = {
       covariance: o.covariance as 'pooled' | 'full' | undefined,
       caliper: o.caliper as number | undefined,
       fit: ctx.propensity,
+      ties: o.ties as boolean | undefined,
+      tieTolerance: o.tieTolerance as number | undefined,
     });
   },
 };

@@ -39,6 +39,10 @@ export interface MahalanobisSettings extends Common {
   readonly replace: boolean;
   readonly caliper: number | null;
   readonly order: 'data';
+  /** R Matching `ties = TRUE`: every control tied at the nearest distance kept, weight split. */
+  readonly ties: boolean;
+  /** Tolerance on the squared Mahalanobis distance for ties (null without ties). */
+  readonly tieTolerance: number | null;
 }
 
 export interface RadiusSettings extends Common {
