@@ -150,6 +150,11 @@ export interface DesignOptions {
    * summary does) rather than dropping the reference level.
    */
   readonly allLevels?: boolean;
+  /**
+   * Allocates the dummy columns of categorical covariates (default `new Float64Array(n)`), e.g.
+   * on a SharedArrayBuffer so worker threads read them without a copy.
+   */
+  readonly allocate?: (n: number) => Float64Array;
 }
 
 /** Name of the dummy column for a level. */
@@ -259,7 +264,7 @@ export function buildDesign(table: Table, covariates: readonly string[], options
       const idx: number[] = [];
       for (let p = start; p < present.length; p++) {
         const k = present[p]!;
-        const d = new Float64Array(n);
+        const d = options.allocate ? options.allocate(n) : new Float64Array(n);
         for (let i = 0; i < n; i++) d[i] = cat.codes[i] === k ? 1 : 0;
         idx.push(columns.length);
         names.push(dummyName(cov, cat.levels[k]!));

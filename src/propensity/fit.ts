@@ -193,7 +193,10 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
   }
 
   const y = resolveTreatment(table, options.treatment, options.treatedValue);
-  const design = buildDesign(table, options.covariates, { categorical: options.categorical });
+  const acc = options.accumulator ?? serialAccumulator;
+  // Dummy columns go straight into memory the accumulator reads (no copy by `share` below).
+  const allocate = acc.share ? (m: number) => acc.allocate(m) : undefined;
+  const design = buildDesign(table, options.covariates, { categorical: options.categorical, allocate });
   const n = table.nRows;
   const fns = link === 'logit' ? LOGIT : PROBIT;
 
@@ -204,7 +207,6 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
   const scales = new Float64Array(pAll).fill(1);
   // The columns are standardised on the fly where they are read (no copy of the design);
   // column 0 (null) is the intercept.
-  const acc = options.accumulator ?? serialAccumulator;
   const cols: (Float64Array | null)[] = [null];
   for (let j = 0; j < design.columns.length; j++) {
     const v = design.columns[j]!;
