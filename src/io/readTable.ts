@@ -22,7 +22,7 @@ export interface ReadOptions extends CsvOptions {
 /**
  * Read a CSV (.csv, .tsv, .txt), Arrow IPC (.arrow, .feather, .ipc) or Parquet (.parquet) file.
  * CSV is parsed from bytes (no string per field), on worker threads from 32 MB (`workers`).
- * Cost: O(file size); CSV memory is the typed columns plus two 64 MB segments (no row objects).
+ * Cost: O(file size); CSV memory is the typed columns plus two 8 MB segments (no row objects).
  * @throws CounterfactError for a missing file, an unknown extension, or a malformed file.
  */
 export async function readTableFile(path: string, options: ReadOptions = {}): Promise<{ table: Table; report: IngestReport }> {

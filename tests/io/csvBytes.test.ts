@@ -221,6 +221,36 @@ describe('threads: the same table as one thread', () => {
     expect(typeof two !== 'string' && two.table.columns.code!.kind).toBe('categorical');
     expect(typeof two !== 'string' && two.report.threads).toBe(2);
   });
+  it('files over 1 MB (columns sized from the line count): right when the count is wrong too', async () => {
+    // Quoted newlines and blank lines (fewer rows than line ends), CR-only line ends (more rows
+    // than '\n's), a column text only in its last rows, a column text in one middle stretch.
+    const rows = (n: number, nl: string, quoted: boolean) => {
+      const out = ['id,x,code,late,note'];
+      for (let i = 0; i < n; i++) {
+        if (i % 997 === 5) out.push('');
+        const late = i >= n - 40 ? `L${i % 3}` : (i * 0.731).toFixed(4);
+        const code = i > n / 3 && i < n / 3 + 500 ? 'mid' : String(i % 17);
+        const note = quoted && i % 101 === 0 ? '"two\nlines, ""q"""' : `n${i % 5}`;
+        out.push(`${i},${(i * 1.37e-3).toPrecision(17)},${code},${late},${note}`);
+      }
+      // '\r': CR-only line ends, with a '\n' every 50th line (where a part can be cut).
+      return out.map((l, i) => l + (nl === '\r' && i % 50 === 49 ? '\n' : nl)).join('');
+    };
+    for (const [nl, quoted] of [['\n', true], ['\r', false], ['\r\n', true], ['\n', false]] as const) {
+      const text = rows(26_000, nl, quoted);
+      expect(Buffer.byteLength(text)).toBeGreaterThan(1 << 20);
+      const { one, two, ref } = await both(text);
+      expectSame(ref, one, `one thread, ${JSON.stringify(nl)}`);
+      expectSame(ref, two, `two threads, ${JSON.stringify(nl)}`);
+      expect(typeof two !== 'string' && two.report.threads).toBe(2);
+      const p = join(dir, 'big.csv');
+      writeFileSync(p, text);
+      const big = await readCsvFile(p, Buffer.byteLength(text), { workers: 2, parallelMinBytes: 0 }).catch((e: Error) => e.message);
+      expectSame(ref, big, `two threads, default segments, ${JSON.stringify(nl)}`);
+      expect(typeof big !== 'string' && big.report.threads).toBe(2);
+      expect(typeof ref !== 'string' && ref.table.columns.late!.kind).toBe('categorical');
+    }
+  });
   it('errors are the same, with the same line numbers', async () => {
     const lines = ['a,b'];
     for (let i = 0; i < 2000; i++) lines.push(i === 1500 ? '1,2,3' : `${i},${i}`);
