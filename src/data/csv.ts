@@ -1146,6 +1146,104 @@ export function csvCore() {
     }
   }
 
+  /**
+   * One plain row (no quotes, no surrounding spaces, exactly ncol fields, '\n'/'\r\n'/'\r' end)
+   * scanned and stored in one pass: numbers converted as their field is found. Returns the
+   * position after the row, or -1 (nothing stored; only dictionary entries the same row adds
+   * anyway) when the row needs the general path (`scanRow` + `pushBytes`).
+   */
+  function fastRow(st: CsvCoreState, buf: Uint8Array, p: number, end: number): number {
+    const cfg = st.cfg;
+    const d = cfg.delim;
+    const hi = d > 13 ? d : 13;
+    const ncol = cfg.ncol;
+    const maxField = cfg.maxField;
+    const builders = st.builders;
+    const missJ = st.fs; // columns counted missing in this row (undone on a bail-out)
+    let nm = 0;
+    let ok = true;
+    for (let j = 0; j < ncol && ok; j++) {
+      if (p >= end) {
+        ok = false;
+        break;
+      }
+      const c0 = buf[p]!;
+      if (c0 === 34 || (j === 0 && (c0 === 10 || c0 === 13))) {
+        ok = false;
+        break;
+      }
+      const s = p;
+      while (p < end) {
+        const c = buf[p]!;
+        if (c > hi) {
+          p++;
+          continue;
+        }
+        if (c === d || c === 10 || c === 13) break;
+        p++;
+      }
+      const e = p;
+      const n = e - s;
+      if (p >= end || n > maxField) {
+        ok = false;
+        break;
+      }
+      const b = builders[j];
+      if (b) {
+        if (n > 0 && (isWs(buf[s]!) || isWs(buf[e - 1]!) || buf[s]! >= 128 || buf[e - 1]! >= 128)) {
+          ok = false;
+          break;
+        }
+        let miss = n === 0;
+        if (n > 0 && n <= 4) {
+          const a = buf[s]!;
+          if (n === 1) miss = a === 46;
+          else if (n === 2) miss = a === 78 && buf[s + 1] === 65;
+          else if (n === 3) miss = (a === 78 && buf[s + 1] === 97 && buf[s + 2] === 78) || (a === 110 && buf[s + 1] === 97 && buf[s + 2] === 110);
+          else miss = (a === 110 && buf[s + 1] === 117 && buf[s + 2] === 108 && buf[s + 3] === 108) || (a === 78 && buf[s + 1] === 85 && buf[s + 2] === 76 && buf[s + 3] === 76);
+        }
+        if (b.text) {
+          if (b.len === b.codes.length) grow(b);
+          if (miss) {
+            b.codes[b.len] = -1;
+            b.missing++;
+            missJ[nm++] = j;
+          } else b.codes[b.len] = codeOfBytes(b, buf, s, e);
+        } else {
+          if (b.len === b.nums.length) grow(b);
+          if (miss) {
+            b.nums[b.len] = NaN;
+            b.missing++;
+            missJ[nm++] = j;
+          } else {
+            const x = fastNumber(buf, s, e, cfg);
+            if (fallback || x !== x) {
+              ok = false;
+              break;
+            }
+            b.nums[b.len] = x;
+          }
+        }
+      }
+      const t = buf[p]!;
+      if (j < ncol - 1) {
+        if (t !== d) ok = false;
+        else p++;
+      } else if (t === 10) p++;
+      else if (t === 13 && p + 1 < end) p += buf[p + 1] === 10 ? 2 : 1;
+      else ok = false;
+    }
+    if (!ok) {
+      for (let k = 0; k < nm; k++) builders[missJ[k]!]!.missing--;
+      return -1;
+    }
+    for (let j = 0; j < ncol; j++) {
+      const b = builders[j];
+      if (b) b.len++;
+    }
+    return p;
+  }
+
   /** The fields of the last scanned row as strings (for the header). */
   function rowStrings(st: CsvCoreState, buf: Uint8Array): string[] {
     const out: string[] = [];
@@ -1177,12 +1275,25 @@ export function csvCore() {
     const p0 = p;
     const rows0 = st.rowsRead;
     let reserved = false;
+    // Thousands marks need the text rule; the one-pass row handles everything else it accepts.
+    const fast = cfg.thousands < 0 && ncol <= st.fs.length;
     while (p < end) {
       if (!reserved && !st.sized && st.rowsRead - rows0 === 2048) {
         // Size the columns once from the bytes per row so far (no repeated doubling).
         reserved = true;
         const est = Math.ceil(((end - p0) / (p - p0)) * 2048 * 1.05) + 1024;
         for (const b of builders) if (b) reserve(b, b.len + est - 2048);
+      }
+      if (fast) {
+        const q = fastRow(st, buf, p, end);
+        if (q >= 0) {
+          // endRowLines for a one-line row ended by a line break
+          st.rowStartLine = st.lineNo + 1;
+          st.lineNo++;
+          p = q;
+          st.rowsRead++;
+          continue;
+        }
       }
       const r = scanRow(st, buf, p, end, final);
       if (r === -1) return p;
