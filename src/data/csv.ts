@@ -532,6 +532,7 @@ export function csvCore() {
     RL.push((1 - ph - prodErr(rh, P, ph)) / P);
   }
   let fallback = false;
+  let numStop = 0;
 
   /** The exact error of the rounded product a*b = p (Dekker; no FMA in JS). */
   function prodErr(a: number, b: number, p: number): number {
@@ -689,6 +690,165 @@ export function csvCore() {
       }
       return NaN;
     }
+    if (nInt + nFrac === 0) return NaN;
+    if (comma && mode === 2 && (nInt === 0 || nFrac === 0 || hasExp)) return NaN;
+    if (sig === 0) return neg ? -0 : 0;
+    if (sig > 19 || (sig > 15 && nFrac === 0 && !hasExp)) {
+      // Long mantissas, and long integers (ids beyond 2^53 stay text): the string rule decides.
+      fallback = true;
+      return NaN;
+    }
+    const q = ex - nFrac;
+    if (q > 22 || q < -22) {
+      fallback = true;
+      return NaN;
+    }
+    let x: number;
+    if (sig <= 15) {
+      const H = sig <= 9 ? a : a * POW10[sig - 9]! + b;
+      x = q === 0 ? H : q > 0 ? H * POW10[q]! : H / POW10[-q]!;
+      return neg ? -x : x;
+    }
+    // m = a·10^(sig−9) + rest exactly, as mh + ml.
+    const P = POW10[sig - 9]!;
+    const rest = sig <= 18 ? b : b * 10 + c19;
+    const prod = a * P;
+    const c2 = prodErr(a, P, prod) + rest;
+    const mh = prod + c2;
+    const ml = c2 - (mh - prod);
+    let d: number;
+    if (q === 0) return neg ? -mh : mh;
+    if (q > 0) {
+      const p10 = POW10[q]!;
+      x = mh * p10;
+      d = prodErr(mh, p10, x) + ml * p10;
+    } else {
+      // × 10^q as the double-double rh + rl (no division).
+      const rh = RH[-q]!;
+      x = mh * rh;
+      d = prodErr(mh, rh, x) + (mh * RL[-q]! + ml * rh);
+    }
+    // x is within ~1.5 ulp of m·10^q and d ≈ m·10^q − x: step to the nearest double.
+    for (let it = 0; it < 3; it++) {
+      F[0] = x;
+      const hi = U[1]!;
+      const be = (hi >>> 20) & 0x7ff;
+      if (be < 60 || be > 2000) break;
+      U[3] = (be - 52) << 20;
+      U[2] = 0;
+      const up = F[1]!;
+      const down = U[0] === 0 && (hi & 0xfffff) === 0 ? up / 2 : up;
+      if (d >= 0) {
+        const h = up / 2;
+        if (d < h * (1 - EPS)) return neg ? -x : x;
+        if (d <= h * (1 + EPS)) break;
+        x += up;
+        d -= up;
+      } else {
+        const h = down / 2;
+        if (-d < h * (1 - EPS)) return neg ? -x : x;
+        if (-d <= h * (1 + EPS)) break;
+        x -= down;
+        d += down;
+      }
+    }
+    fallback = true;
+    return NaN;
+  }
+  /**
+   * `fastNumber` for a field whose end is not known yet: reads the longest number form from s
+   * (before `e`, the end of the bytes) and leaves its end in `numStop`. The value equals
+   * fastNumber(buf, s, numStop) when the field ends there (the caller checks the delimiter or
+   * line end at numStop); NaN (or `fallback`): not decided here.
+   */
+  function numberAt(buf: Uint8Array, s: number, e: number, cfg: CsvCoreConfig): number {
+    fallback = false;
+    const delim = cfg.delim;
+    const th = cfg.thousands;
+    const mode = cfg.mode;
+    let p = s;
+    let c = buf[p]!;
+    if (c === 73 || c === 105) {
+      fallback = true;
+      return NaN;
+    }
+    if (!((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46)) return NaN;
+    let neg = false;
+    if (c === 45 || c === 43) {
+      neg = c === 45;
+      p++;
+    }
+    // Significant digits: the first 9 in `a`, the next 9 in `b`, a 19th in `c19` (int32 chains).
+    let a = 0;
+    let b = 0;
+    let c19 = 0;
+    let sig = 0;
+    const intStart = p;
+    for (; p < e; p++) {
+      const d = buf[p]! - 48;
+      if (d < 0 || d > 9) break;
+      if (sig === 0 && d === 0) continue;
+      if (sig < 9) a = a * 10 + d;
+      else if (sig < 18) b = b * 10 + d;
+      else c19 = d;
+      sig++;
+    }
+    const nInt = p - intStart;
+    let nFrac = 0;
+    let comma = false;
+    let hasExp = false;
+    let ex = 0;
+    if (p < e) {
+      c = buf[p]!;
+      if ((c === 46 || c === 44) && c !== delim) {
+        if (c === th) {
+          fallback = true;
+          return NaN;
+        }
+        if (c === 44) {
+          if (mode === 0) return NaN;
+          comma = true;
+        }
+        p++;
+        const fracStart = p;
+        for (; p < e; p++) {
+          const d = buf[p]! - 48;
+          if (d < 0 || d > 9) break;
+          if (sig === 0 && d === 0) continue;
+          if (sig < 9) a = a * 10 + d;
+          else if (sig < 18) b = b * 10 + d;
+          else c19 = d;
+          sig++;
+        }
+        nFrac = p - fracStart;
+      }
+    }
+    if (p < e) {
+      c = buf[p]!;
+      if (c === 101 || c === 69) {
+        p++;
+        let eneg = false;
+        if (p < e && (buf[p] === 45 || buf[p] === 43)) {
+          eneg = buf[p] === 45;
+          p++;
+        }
+        const e0 = p;
+        for (; p < e; p++) {
+          c = buf[p]!;
+          if (c < 48 || c > 57) break;
+          ex = ex * 10 + (c - 48);
+          if (ex > 9999) {
+            fallback = true;
+            return NaN;
+          }
+        }
+        if (p === e0) return NaN;
+        if (eneg) ex = -ex;
+        hasExp = true;
+        if (p < e) c = buf[p]!;
+      }
+    }
+    numStop = p;
     if (nInt + nFrac === 0) return NaN;
     if (comma && mode === 2 && (nInt === 0 || nFrac === 0 || hasExp)) return NaN;
     if (sig === 0) return neg ? -0 : 0;
@@ -1173,6 +1333,24 @@ export function csvCore() {
         break;
       }
       const s = p;
+      const b = builders[j];
+      if (b && !b.text) {
+        // A number read as the field is found; its end must be the field's end.
+        const x = numberAt(buf, s, end, cfg);
+        const t = numStop;
+        if (!fallback && x === x && t < end && t - s <= maxField && (buf[t] === d || buf[t] === 10 || buf[t] === 13)) {
+          if (b.len === b.nums.length) grow(b);
+          b.nums[b.len] = x;
+          p = t;
+          if (j < ncol - 1) {
+            if (buf[p] !== d) ok = false;
+            else p++;
+          } else if (buf[p] === 10) p++;
+          else if (buf[p] === 13 && p + 1 < end) p += buf[p + 1] === 10 ? 2 : 1;
+          else ok = false;
+          continue;
+        }
+      }
       while (p < end) {
         const c = buf[p]!;
         if (c > hi) {
@@ -1188,7 +1366,6 @@ export function csvCore() {
         ok = false;
         break;
       }
-      const b = builders[j];
       if (b) {
         if (n > 0 && (isWs(buf[s]!) || isWs(buf[e - 1]!) || buf[s]! >= 128 || buf[e - 1]! >= 128)) {
           ok = false;

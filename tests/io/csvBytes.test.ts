@@ -130,6 +130,37 @@ describe('number conversion from bytes equals Number() of the text', () => {
       }
     }
   });
+  it('numbers read while their field is scanned (first, middle and last column) equal the above', () => {
+    const rng = mulberry32(14);
+    const forms: string[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const x = (rng() - 0.5) * 10 ** Math.floor(rng() * 30 - 15);
+      forms.push(String(x), x.toExponential(Math.floor(rng() * 18)), x.toPrecision(1 + Math.floor(rng() * 19)));
+      const nd = 1 + Math.floor(rng() * 19);
+      let digits = '';
+      for (let k = 0; k < nd; k++) digits += String(Math.floor(rng() * 10));
+      forms.push(['', '-', '+'][i % 3]! + digits.slice(0, i % (nd + 1)) + '.' + digits.slice(i % (nd + 1)) + (i % 4 === 0 ? `e${(i % 41) - 20}` : ''));
+    }
+    forms.push('0', '-0', '+.5', '5.', '.5e-3', '1e5', '-1E+2', '00012', '1e', '1e+', '-', '+', '.', '1.2.3', '1e2e3', '1-', 'NA', '', '1e400');
+    for (const delim of [',', ';', '\t']) {
+      const text = 'a' + delim + 'b' + delim + 'c\n' + forms.map((s, i) => [s, forms[(i + 7) % forms.length], forms[(i + 13) % forms.length]].join(delim)).join('\n') + '\n';
+      const want = viaString(text);
+      const got = viaBytes(new TextEncoder().encode(text));
+      expectSame(want, got, `delimiter ${JSON.stringify(delim)}`);
+      if (typeof want !== 'string') expect(want.table.columns.a!.kind).toBe('categorical');
+      // Without the text forms every column is numeric, each value Number() of its text.
+      const nums = forms.filter((s) => /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s) && !/^[+-]?\d{16,}$/.test(s));
+      const t2 = 'a' + delim + 'b\n' + nums.map((s, i) => s + delim + nums[(i + 5) % nums.length]).join('\n') + '\n';
+      const g2 = viaBytes(new TextEncoder().encode(t2));
+      if (typeof g2 === 'string') expect.fail(g2);
+      const a = (g2.table.columns.a as { values: Float64Array }).values;
+      const b = (g2.table.columns.b as { values: Float64Array }).values;
+      for (let i = 0; i < nums.length; i++) {
+        if (!Object.is(a[i], Number(nums[i]))) expect.fail(`${nums[i]}: ${a[i]}`);
+        if (!Object.is(b[i], Number(nums[(i + 5) % nums.length]))) expect.fail(`${nums[(i + 5) % nums.length]}: ${b[i]}`);
+      }
+    }
+  });
   it('odd forms decided as Number()/the text rule does', () => {
     for (const s of ['0', '-0', '-0.0e5', '+.5', '5.', '.5e-3', '1e', '1e+', '--1', '1-', '1.2.3', '1,5', '0x10', '1e400', '1e-400', '00012', '1 2', 'Inf', '-inf', 'Infinity', '12345678901234567890123', '9007199254740993']) {
       const want = viaString(`a\n${s}\n1\n`);
