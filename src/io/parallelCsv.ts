@@ -333,8 +333,9 @@ async function readParallel(path: string, size: number, W: number, options: Para
     });
   try {
     // The columns are allocated once, for the rows the line ends promise (fresh memory is the
-    // costly part of reading; the workers write it, so its cost is split over them too).
-    let cap = Math.max(1024, countRows(fd, Buffer.allocUnsafe(8 << 20)));
+    // costly part of reading; the workers write it, so its cost is split over them too). The
+    // line ends are counted while the workers parse the first segment.
+    let cap = -1;
     let out: SharedColumn[] = [];
     let textSeen: boolean[] = [];
     let rows = 0;
@@ -386,6 +387,7 @@ async function readParallel(path: string, size: number, W: number, options: Para
       cuts.push(last);
       const jobs = cuts.slice(0, -1).map((s, k) => send(pool[k]!, { type: 'parse', sab: cur, start: s, end: cuts[k + 1]!, cfg }));
       // Meanwhile: the unparsed tail to the front of the other buffer, and more of the file after it.
+      if (cap < 0) cap = Math.max(1024, countRows(fd, Buffer.from(other)));
       let nextLen = 0;
       if (!eof) {
         const tail = len - last;
