@@ -282,6 +282,21 @@ describe('threads: the same table as one thread', () => {
       expect(typeof ref !== 'string' && ref.table.columns.late!.kind).toBe('categorical');
     }
   });
+  it('over 1 MB with options: chosen columns, semicolons with decimal commas, thousands marks', async () => {
+    const out = ['id;x;code;note'];
+    for (let i = 0; i < 30_000; i++) out.push(`${i};${(i * 0.37).toFixed(2).replace('.', ',')};${i % 9 === 0 ? 'NA' : `k${i % 11}`};${i > 25_000 ? '1.234,5' : String(i % 4)}`);
+    const text = out.join('\n') + '\n';
+    for (const options of [{}, { columns: ['x', 'note'] }, { decimal: ',' as const, thousands: '.' as const }]) {
+      const { one, two, ref } = await both(text, options);
+      expectSame(ref, one, `one thread ${JSON.stringify(options)}`);
+      expectSame(ref, two, `two threads ${JSON.stringify(options)}`);
+      const p = join(dir, 'big2.csv');
+      writeFileSync(p, text);
+      const big = await readCsvFile(p, Buffer.byteLength(text), { ...options, workers: 2, parallelMinBytes: 0 }).catch((e: Error) => e.message);
+      expectSame(ref, big, `two threads, default segments ${JSON.stringify(options)}`);
+      expect(typeof big !== 'string' && big.report.threads).toBe(2);
+    }
+  });
   it('errors are the same, with the same line numbers', async () => {
     const lines = ['a,b'];
     for (let i = 0; i < 2000; i++) lines.push(i === 1500 ? '1,2,3' : `${i},${i}`);
