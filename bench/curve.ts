@@ -12,7 +12,9 @@ import { estimateATTCurve, prepareSpells } from '../src/outcomes/index.js';
 import { columnLabels, getColumn } from '../src/data/table.js';
 import { createRng } from '../src/random.js';
 
-const { values } = parseArgs({ options: { treated: { type: 'string', default: '100000' }, controls: { type: 'string', default: '1000000' }, spells: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { treated: { type: 'string', default: '100000' }, controls: { type: 'string', default: '1000000' }, spells: { type: 'string', default: '5' } },
+});
 const nT = Number(values.treated);
 const nC = Number(values.controls);
 const K = Number(values.spells);
@@ -36,9 +38,17 @@ const horizons = Array.from({ length: 24 }, (_, k) => k + 1);
 const curve = estimateATTCurve(reg.table, match, { spells, referenceDays: ref, horizons, se: 'ai' });
 const curveS = t() - t0;
 const rss = process.resourceUsage().maxRSS / 1024;
-console.log(JSON.stringify({
-  treated: match.counts.treated, controls: match.counts.controls, spells: reg.spells!.nRows,
-  seconds: { generate: +gen.toFixed(2), fitAndMatch: +design.toFixed(2), prepareSpells: +prep.toFixed(2), curve24: +curveS.toFixed(2) },
-  peakRssMb: Math.round(rss),
-  att24: curve.points[23]!.estimate,
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      treated: match.counts.treated,
+      controls: match.counts.controls,
+      spells: reg.spells!.nRows,
+      seconds: { generate: +gen.toFixed(2), fitAndMatch: +design.toFixed(2), prepareSpells: +prep.toFixed(2), curve24: +curveS.toFixed(2) },
+      peakRssMb: Math.round(rss),
+      att24: curve.points[23]!.estimate,
+    },
+    null,
+    2,
+  ),
+);

@@ -77,7 +77,7 @@ interface Measured {
 /** Run a command to completion; wall time from this process, peak RSS from /usr/bin/time or /proc. */
 function runMeasured(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const full = TIME ? [TIME, ['-f', 'BENCHTIME %e %M', cmd, ...args]] as const : ([cmd, args] as const);
+    const full = TIME ? ([TIME, ['-f', 'BENCHTIME %e %M', cmd, ...args]] as const) : ([cmd, args] as const);
     const loadAverage = loadavg()[0]!;
     const t0 = performance.now();
     const child = spawn(full[0], [...full[1]], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -122,7 +122,10 @@ function rInfo(): { ok: boolean; reason: string; env: NodeJS.ProcessEnv; matchit
   if (values['no-r']) return { ok: false, reason: 'R skipped (--no-r)', env, arrow: false };
   const res = spawnSync(
     'Rscript',
-    ['-e', 'v <- function(p) tryCatch(as.character(packageVersion(p)), error = function(e) "none"); cat(R.version.string, v("MatchIt"), v("data.table"), requireNamespace("arrow", quietly = TRUE), sep = "|")'],
+    [
+      '-e',
+      'v <- function(p) tryCatch(as.character(packageVersion(p)), error = function(e) "none"); cat(R.version.string, v("MatchIt"), v("data.table"), requireNamespace("arrow", quietly = TRUE), sep = "|")',
+    ],
     { encoding: 'utf8', env },
   );
   if (res.error || res.status !== 0) return { ok: false, reason: 'R is missing (Rscript not found): only counterfact was measured', env, arrow: false };
@@ -131,7 +134,14 @@ function rInfo(): { ok: boolean; reason: string; env: NodeJS.ProcessEnv; matchit
   if (dataTable === 'none') return { ok: false, reason: `R data.table is not installed (${r}): only counterfact was measured`, env, r, arrow: false };
   const [a, b, c] = matchit!.split('.').map(Number);
   if (a! * 1e6 + b! * 1e3 + (c ?? 0) < 4_007_002) {
-    return { ok: false, reason: `R has MatchIt ${matchit}; this bench compares with MatchIt 4.7.2 or later only (older releases match nearest neighbours in quadratic time). Install 4.7.2 and set R_PEERS_LIB to its library`, env, r, matchit, arrow: false };
+    return {
+      ok: false,
+      reason: `R has MatchIt ${matchit}; this bench compares with MatchIt 4.7.2 or later only (older releases match nearest neighbours in quadratic time). Install 4.7.2 and set R_PEERS_LIB to its library`,
+      env,
+      r,
+      matchit,
+      arrow: false,
+    };
   }
   return { ok: true, reason: '', env, r, matchit, dataTable, arrow: arrow === 'TRUE' };
 }
@@ -170,16 +180,39 @@ async function main(): Promise<void> {
       const truthFile = file.replace(/\.(csv|parquet)$/, '.truth.json');
       if (!existsSync(file) || !existsSync(truthFile)) {
         process.stdout.write(`generating ${file} …\n`);
-        const g = spawnSync(process.execPath, [CLI, 'synth', '--rows', String(n), '--covariates', String(P), '--treated-share', String(share), '--seed', String(seed), '--out', file], { encoding: 'utf8', env: cleanEnv() });
+        const g = spawnSync(
+          process.execPath,
+          [CLI, 'synth', '--rows', String(n), '--covariates', String(P), '--treated-share', String(share), '--seed', String(seed), '--out', file],
+          { encoding: 'utf8', env: cleanEnv() },
+        );
         if (g.status !== 0) throw new Error(`counterfact synth failed: ${tail(g.stderr)}`);
       }
       const truth = JSON.parse(readFileSync(truthFile, 'utf8'));
       const covariates: string[] = truth.covariates;
       const bytes = statSync(file).size;
-      const estimateArgs = ['estimate', '--data', file, '--treatment', 'treat', '--outcome', 'outcome', '--covariates', covariates.join(','), '--se', 'ai', '--json'];
+      const estimateArgs = [
+        'estimate',
+        '--data',
+        file,
+        '--treatment',
+        'treat',
+        '--outcome',
+        'outcome',
+        '--covariates',
+        covariates.join(','),
+        '--se',
+        'ai',
+        '--json',
+      ];
       const rArgs = ['bench/matchit.R', file, 'treat', 'outcome', covariates.join(',')];
       if (values['r-balance']) rArgs.push('--balance');
-      const rSkip = !R.ok ? R.reason : n > rMaxRows ? `above --r-max-rows ${rMaxRows}` : format === 'parquet' && !R.arrow ? 'the R arrow package is not installed: R cannot read Parquet here' : null;
+      const rSkip = !R.ok
+        ? R.reason
+        : n > rMaxRows
+          ? `above --r-max-rows ${rMaxRows}`
+          : format === 'parquet' && !R.arrow
+            ? 'the R arrow package is not installed: R cannot read Parquet here'
+            : null;
       // The two sides alternate (ours, R, ours, R, …) so both see similar load; the fastest
       // successful run of each side is the headline, every run is kept.
       const oursRuns: Measured[] = [];
@@ -188,12 +221,16 @@ async function main(): Promise<void> {
         process.stdout.write(`${n.toLocaleString('en')} rows, ${format}, run ${rep + 1}/${repeat}: counterfact estimate …\n`);
         const o = await runMeasured(process.execPath, [CLI, ...estimateArgs], cleanEnv());
         oursRuns.push(o);
-        process.stdout.write(`  ${o.wallSeconds.toFixed(1)} s, ${o.peakRssMb?.toFixed(0)} MB, load ${o.loadAverage.toFixed(1)}${o.status === 0 ? '' : ` — FAILED (exit ${o.status}, signal ${o.signal}): ${tail(o.stderr, 300)}`}\n`);
+        process.stdout.write(
+          `  ${o.wallSeconds.toFixed(1)} s, ${o.peakRssMb?.toFixed(0)} MB, load ${o.loadAverage.toFixed(1)}${o.status === 0 ? '' : ` — FAILED (exit ${o.status}, signal ${o.signal}): ${tail(o.stderr, 300)}`}\n`,
+        );
         if (rSkip === null) {
           process.stdout.write(`${n.toLocaleString('en')} rows, ${format}, run ${rep + 1}/${repeat}: R (fread + matchit + lm) …\n`);
           const res = await runMeasured('Rscript', rArgs, R.env);
           rRuns.push(res);
-          process.stdout.write(`  ${res.wallSeconds.toFixed(1)} s, ${res.peakRssMb?.toFixed(0)} MB, load ${res.loadAverage.toFixed(1)}${res.status === 0 ? '' : ` — FAILED: ${tail(res.stderr, 300)}`}\n`);
+          process.stdout.write(
+            `  ${res.wallSeconds.toFixed(1)} s, ${res.peakRssMb?.toFixed(0)} MB, load ${res.loadAverage.toFixed(1)}${res.status === 0 ? '' : ` — FAILED: ${tail(res.stderr, 300)}`}\n`,
+          );
         }
       }
       const best = (runs: Measured[]) => runs.filter((x) => x.status === 0).sort((a, b) => a.wallSeconds - b.wallSeconds)[0] ?? runs[runs.length - 1]!;
@@ -277,11 +314,30 @@ async function main(): Promise<void> {
         (truth.att as number).toFixed(5),
       ]);
       if (stages) {
-        const s = stages as { stages: { stage: string; seconds: number; rowsPerSecond: number }[]; totalSeconds: number; peakRssMb: number; floors: { read: { parseMBps: number; readFileSyncMBps: number; timesFloor: number }; fit: { iterations: number; secondsPerIteration: number; floorSecondsPerIteration: number; designColumns: number; multiplyAddRate: number; timesFloor: number } } };
+        const s = stages as {
+          stages: { stage: string; seconds: number; rowsPerSecond: number }[];
+          totalSeconds: number;
+          peakRssMb: number;
+          floors: {
+            read: { parseMBps: number; readFileSyncMBps: number; timesFloor: number };
+            fit: {
+              iterations: number;
+              secondsPerIteration: number;
+              floorSecondsPerIteration: number;
+              designColumns: number;
+              multiplyAddRate: number;
+              timesFloor: number;
+            };
+          };
+        };
         const f = s.floors;
         stageTables.push(
           `${n.toLocaleString('en')} rows, ${format} — counterfact stages in-process (total ${s.totalSeconds.toFixed(2)} s, peak ${s.peakRssMb.toFixed(0)} MB):\n` +
-            s.stages.map((x) => `  ${x.stage.padEnd(8)} ${x.seconds.toFixed(3).padStart(8)} s ${Math.round(x.rowsPerSecond).toLocaleString('en').padStart(12)} rows/s`).join('\n') +
+            s.stages
+              .map(
+                (x) => `  ${x.stage.padEnd(8)} ${x.seconds.toFixed(3).padStart(8)} s ${Math.round(x.rowsPerSecond).toLocaleString('en').padStart(12)} rows/s`,
+              )
+              .join('\n') +
             `\n  read floor: ${f.read.parseMBps.toFixed(1)} MB/s parsed vs ${f.read.readFileSyncMBps.toFixed(0)} MB/s fs.readFileSync (${f.read.timesFloor.toFixed(1)}×)` +
             `\n  fit floor:  ${f.fit.iterations} iterations × ${f.fit.secondsPerIteration.toFixed(3)} s vs n·p²/2 (p = ${f.fit.designColumns}) at ${f.fit.multiplyAddRate.toExponential(2)} multiply-adds/s = ${f.fit.floorSecondsPerIteration.toFixed(3)} s (${f.fit.timesFloor.toFixed(1)}×)`,
         );
@@ -295,8 +351,18 @@ async function main(): Promise<void> {
   process.stdout.write(`R side: ${R.ok ? `MatchIt ${R.matchit}, data.table ${R.dataTable}, ${R.r}` : R.reason}\n\n`);
   process.stdout.write(stageTables.join('\n\n') + '\n');
   // The same numbers as Markdown rows, for README.md and docs/scale.md.
-  const md: string[] = ['', `| rows | file | counterfact ${pkg.version} | peak RSS | R ${R.ok ? `MatchIt ${R.matchit}` : 'MatchIt'} | peak RSS | R time / counterfact time |`, '|---:|---|---:|---:|---:|---:|---:|'];
-  for (const x of results as { rows: number; format: string; counterfact: { wallSeconds: number; peakRssMb: number | null; status: number | null }; r: { wallSeconds?: number; peakRssMb?: number | null; status?: number | null; skipped?: string }; ratioRToCounterfact: number | null }[]) {
+  const md: string[] = [
+    '',
+    `| rows | file | counterfact ${pkg.version} | peak RSS | R ${R.ok ? `MatchIt ${R.matchit}` : 'MatchIt'} | peak RSS | R time / counterfact time |`,
+    '|---:|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const x of results as {
+    rows: number;
+    format: string;
+    counterfact: { wallSeconds: number; peakRssMb: number | null; status: number | null };
+    r: { wallSeconds?: number; peakRssMb?: number | null; status?: number | null; skipped?: string };
+    ratioRToCounterfact: number | null;
+  }[]) {
     const mb = (v: number | null | undefined) => (v == null ? '—' : `${Math.round(v).toLocaleString('en')} MB`);
     const ok = x.counterfact.status === 0;
     const rOk = x.r.status === 0 && typeof x.r.wallSeconds === 'number';
@@ -310,7 +376,13 @@ async function main(): Promise<void> {
     description:
       'npm run bench: counterfact estimate (built CLI, default Node settings) vs R data.table::fread + MatchIt::matchit(method = "nearest") + weighted lm on the same file, each in its own process; wall time and peak RSS of each process',
     date: new Date().toISOString(),
-    machine: { cpus: availableParallelism(), cpuModel: c[0]?.model?.trim() ?? 'unknown', memoryMb: Math.round(totalmem() / 2 ** 20), loadAverageStart: load0, loadAverageEnd: loadavg()[0] },
+    machine: {
+      cpus: availableParallelism(),
+      cpuModel: c[0]?.model?.trim() ?? 'unknown',
+      memoryMb: Math.round(totalmem() / 2 ** 20),
+      loadAverageStart: load0,
+      loadAverageEnd: loadavg()[0],
+    },
     versions: { counterfact: pkg.version, commit: git, node: process.version, r: R.r ?? null, matchit: R.matchit ?? null, dataTable: R.dataTable ?? null },
     repeat,
     headline: repeat > 1 ? 'fastest successful run of each side' : 'one run of each side',

@@ -66,11 +66,7 @@ export type DistanceScale = 'probability' | 'logit' | 'linear';
 export type MatchOrder = 'largest' | 'smallest' | 'random' | 'data' | 'closest' | 'farthest';
 export type Discard = 'none' | 'treated' | 'control' | 'both';
 
-export type UnmatchedReason =
-  | 'discarded'
-  | 'no-control-within-caliper'
-  | 'controls-exhausted'
-  | 'no-control-in-stratum';
+export type UnmatchedReason = 'discarded' | 'no-control-within-caliper' | 'controls-exhausted' | 'no-control-in-stratum';
 
 export interface UnmatchedUnit {
   readonly index: number;

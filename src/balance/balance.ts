@@ -35,12 +35,7 @@ export interface BalanceOptions {
  * @example
  * assessBalance(lalonde, match, ['age', 'educ', 'race']).rows[0].smdAfter // 0.07 (MatchIt summary, "Std. Mean Diff.")
  */
-export function assessBalance(
-  data: TableInput,
-  match: MatchResult,
-  covariates: readonly string[],
-  options: BalanceOptions = {},
-): BalanceTable {
+export function assessBalance(data: TableInput, match: MatchResult, covariates: readonly string[], options: BalanceOptions = {}): BalanceTable {
   const table = toTable(data);
   const threshold = options.threshold ?? 0.1;
   if (!(threshold > 0)) badArgument('threshold', `threshold must be a positive number, received ${threshold}`);
@@ -94,7 +89,8 @@ export function assessBalance(
   const covRows = rows.filter((r) => r.covariate !== 'distance' || !options.includeDistance);
   const flaggedBefore = covRows.filter((r) => !(Math.abs(r.smdBefore) < threshold)).length;
   const flaggedAfter = covRows.filter((r) => r.flagged).length;
-  let sw = 0, sw2 = 0;
+  let sw = 0,
+    sw2 = 0;
   for (let i = 0; i < n; i++) {
     if (!t[i] && match.weights[i]! > 0) {
       sw += match.weights[i]!;
@@ -114,7 +110,7 @@ export function assessBalance(
       effectiveControlsAfter: sw2 > 0 ? (sw * sw) / sw2 : 0,
     },
     notes: [
-      'SMD as MatchIt summary(): difference in means over the SD of the treated in the unmatched sample; binary covariates are standardised too (SD = sqrt(p(1 − p))). cobaltBefore/cobaltAfter give cobalt\'s default for binaries, the raw difference in proportions.',
+      "SMD as MatchIt summary(): difference in means over the SD of the treated in the unmatched sample; binary covariates are standardised too (SD = sqrt(p(1 − p))). cobaltBefore/cobaltAfter give cobalt's default for binaries, the raw difference in proportions.",
       `Flagged: |SMD after| ≥ ${threshold}.`,
     ],
   });
@@ -136,8 +132,15 @@ interface GroupStats {
  */
 function groupStats(v: Float64Array, t: Uint8Array, w: Float64Array): [GroupStats, GroupStats] {
   const n = v.length;
-  let nT = 0, sT0 = 0, sC0 = 0;
-  let swT = 0, swC = 0, sw2T = 0, sw2C = 0, sT1 = 0, sC1 = 0;
+  let nT = 0,
+    sT0 = 0,
+    sC0 = 0;
+  let swT = 0,
+    swC = 0,
+    sw2T = 0,
+    sw2C = 0,
+    sT1 = 0,
+    sC1 = 0;
   for (let i = 0; i < n; i++) {
     const x = v[i]!;
     const g = t[i]!;
@@ -156,14 +159,23 @@ function groupStats(v: Float64Array, t: Uint8Array, w: Float64Array): [GroupStat
     sC1 += c * x;
   }
   const nC = n - nT;
-  const mT0 = sT0 / nT, mC0 = sC0 / nC, mT1 = sT1 / swT, mC1 = sC1 / swC;
-  let ssT0 = 0, ssC0 = 0, ssT1 = 0, ssC1 = 0;
+  const mT0 = sT0 / nT,
+    mC0 = sC0 / nC,
+    mT1 = sT1 / swT,
+    mC1 = sC1 / swC;
+  let ssT0 = 0,
+    ssC0 = 0,
+    ssT1 = 0,
+    ssC1 = 0;
   for (let i = 0; i < n; i++) {
     const x = v[i]!;
     const g = t[i]!;
     const h = 1 - g;
     const wi = w[i]! > 0 ? w[i]! : 0;
-    const dT0 = x - mT0, dC0 = x - mC0, dT1 = x - mT1, dC1 = x - mC1;
+    const dT0 = x - mT0,
+      dC0 = x - mC0,
+      dT1 = x - mT1,
+      dC1 = x - mC1;
     ssT0 += g * (dT0 * dT0);
     ssC0 += h * (dC0 * dC0);
     ssT1 += g * wi * (dT1 * dT1);
@@ -189,7 +201,9 @@ function binaryEcdf(s: { meanT: number; meanC: number }): { mean: number; max: n
  */
 function ecdfStats(v: Float64Array, t: Uint8Array, w: Float64Array, sorter: RadixSorter): [{ mean: number; max: number }, { mean: number; max: number }] {
   const n = v.length;
-  let nT = 0, swT = 0, swC = 0;
+  let nT = 0,
+    swT = 0,
+    swC = 0;
   for (let i = 0; i < n; i++) {
     const wi = w[i]! > 0 ? w[i]! : 0;
     if (t[i]) {
@@ -200,8 +214,15 @@ function ecdfStats(v: Float64Array, t: Uint8Array, w: Float64Array, sorter: Radi
   const nC = n - nT;
   // Sorted keys (equal keys = equal values) and, per sorted unit, row·4 + 2·treated + (weight > 0).
   const { hi, lo, tags } = sorter.sort(v);
-  let fT0 = 0, fC0 = 0, fT1 = 0, fC1 = 0;
-  let sum0 = 0, max0 = 0, sum1 = 0, max1 = 0, m = 0;
+  let fT0 = 0,
+    fC0 = 0,
+    fT1 = 0,
+    fC1 = 0;
+  let sum0 = 0,
+    max0 = 0,
+    sum1 = 0,
+    max1 = 0,
+    m = 0;
   for (let k = 0; k < n; k++) {
     const tag = tags[k]!;
     if (tag & 2) {
@@ -242,7 +263,11 @@ class RadixSorter {
   private readonly counts = new Uint32Array(6 * 2048);
 
   /** Buffers for n rows; each unit is tagged row·4 + 2·treated + (weight > 0). */
-  constructor(private readonly n: number, t: Uint8Array, w: Float64Array) {
+  constructor(
+    private readonly n: number,
+    t: Uint8Array,
+    w: Float64Array,
+  ) {
     if (n >= 2 ** 30) badArgument('data', `balance tables take at most ${2 ** 30 - 1} rows, received ${n}: split the data (e.g. by exact strata)`);
     this.hi = [new Uint32Array(n), new Uint32Array(n)];
     this.lo = [new Uint32Array(n), new Uint32Array(n)];
@@ -255,8 +280,12 @@ class RadixSorter {
   sort(v: Float64Array): { hi: Uint32Array; lo: Uint32Array; tags: Uint32Array } {
     const n = this.n;
     const bits = new Uint32Array(v.buffer, v.byteOffset, 2 * n);
-    let hi = this.hi[0]!, lo = this.lo[0]!, tag = this.tag[0]!;
-    let hi2 = this.hi[1]!, lo2 = this.lo[1]!, tag2 = this.tag[1]!;
+    let hi = this.hi[0]!,
+      lo = this.lo[0]!,
+      tag = this.tag[0]!;
+    let hi2 = this.hi[1]!,
+      lo2 = this.lo[1]!,
+      tag2 = this.tag[1]!;
     const counts = this.counts;
     counts.fill(0);
     tag.set(this.tags0);

@@ -42,11 +42,7 @@ export function list(flags: Flags, name: string): string[] {
 }
 
 /** A numeric flag with bounds; undefined when absent. */
-export function num(
-  flags: Flags,
-  name: string,
-  check: { integer?: boolean; min?: number; max?: number; exclusiveMin?: boolean } = {},
-): number | undefined {
+export function num(flags: Flags, name: string, check: { integer?: boolean; min?: number; max?: number; exclusiveMin?: boolean } = {}): number | undefined {
   const v = flags[name];
   if (v === undefined) return undefined;
   const x = typeof v === 'string' ? Number(v) : NaN;

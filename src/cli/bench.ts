@@ -109,7 +109,13 @@ export interface BenchReport {
       readonly timesFloor: number;
     };
   };
-  readonly estimate: { readonly att: number; readonly se: number | null; readonly trueAtt: number | null; readonly error: number | null; readonly errorInSe: number | null };
+  readonly estimate: {
+    readonly att: number;
+    readonly se: number | null;
+    readonly trueAtt: number | null;
+    readonly error: number | null;
+    readonly errorInSe: number | null;
+  };
   readonly setup: { readonly generateSeconds: number | null; readonly writeSeconds: number | null };
   readonly comparison?: BenchComparison;
 }
@@ -180,12 +186,21 @@ export async function benchCommand(argv: readonly string[], io: CliIO): Promise<
   const dataPath = typeof flags.data === 'string' ? flags.data : null;
   if (dataPath !== null) {
     for (const f of ['rows', 'covariates', 'treated-share', 'seed', 'format']) {
-      if (flags[f] !== undefined) throw new CounterfactError({ code: 'bad_argument', column: `--${f}`, message: `--${f} describes a generated register and cannot be combined with --data; drop one of them` });
+      if (flags[f] !== undefined)
+        throw new CounterfactError({
+          code: 'bad_argument',
+          column: `--${f}`,
+          message: `--${f} describes a generated register and cannot be combined with --data; drop one of them`,
+        });
     }
   }
   const rows = num(flags, 'rows', { integer: true, min: 10 });
   if (dataPath === null && rows === undefined) {
-    throw new CounterfactError({ code: 'bad_argument', column: '--rows', message: '--rows is required: the number of people in the synthetic register (or give --data FILE)' });
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: '--rows',
+      message: '--rows is required: the number of people in the synthetic register (or give --data FILE)',
+    });
   }
   const P = num(flags, 'covariates', { integer: true, min: 5 }) ?? 20;
   const share = num(flags, 'treated-share', { min: 0, max: 1, exclusiveMin: true }) ?? 0.1;
@@ -262,7 +277,11 @@ function readTruth(file: string): { att: number; covariates: readonly string[]; 
   } catch {
     // fall through: an unreadable truth file is reported as no truth
   }
-  throw new CounterfactError({ code: 'bad_file', column: truthPath, message: `${truthPath} is not a truth file written by "counterfact synth" (needs "att" and "covariates"); remove it or rewrite it with counterfact synth` });
+  throw new CounterfactError({
+    code: 'bad_file',
+    column: truthPath,
+    message: `${truthPath} is not a truth file written by "counterfact synth" (needs "att" and "covariates"); remove it or rewrite it with counterfact synth`,
+  });
 }
 
 function readBaseline(path: string): BenchReport {
@@ -270,11 +289,19 @@ function readBaseline(path: string): BenchReport {
   try {
     j = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new CounterfactError({ code: 'bad_file', column: '--baseline', message: `--baseline ${path} could not be read as JSON (${(e as Error).message}); give the output of an earlier "counterfact bench --json"` });
+    throw new CounterfactError({
+      code: 'bad_file',
+      column: '--baseline',
+      message: `--baseline ${path} could not be read as JSON (${(e as Error).message}); give the output of an earlier "counterfact bench --json"`,
+    });
   }
   const b = j as Partial<BenchReport>;
   if (b?.kind !== 'counterfact-bench' || !Array.isArray(b.stages) || typeof b.totalSeconds !== 'number' || !b.register) {
-    throw new CounterfactError({ code: 'bad_file', column: '--baseline', message: `--baseline ${path} is not the output of "counterfact bench --json"; write one with: counterfact bench --rows N --json > ${path}` });
+    throw new CounterfactError({
+      code: 'bad_file',
+      column: '--baseline',
+      message: `--baseline ${path} is not the output of "counterfact bench --json"; write one with: counterfact bench --rows N --json > ${path}`,
+    });
   }
   return b as BenchReport;
 }
@@ -286,7 +313,11 @@ function checkBaselineMatches(b: BenchReport, r: BenchReport, path: string): voi
   if (b.register.treatedShare !== r.register.treatedShare) diffs.push(`treated share ${b.register.treatedShare} (now ${r.register.treatedShare})`);
   if (b.register.format !== r.register.format) diffs.push(`format ${b.register.format} (now ${r.register.format})`);
   if (diffs.length) {
-    throw new CounterfactError({ code: 'bad_argument', column: '--baseline', message: `--baseline ${path} was measured on another register: ${diffs.join(', ')}; rerun with the baseline's settings or write a new baseline` });
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: '--baseline',
+      message: `--baseline ${path} was measured on another register: ${diffs.join(', ')}; rerun with the baseline's settings or write a new baseline`,
+    });
   }
 }
 
@@ -426,7 +457,16 @@ async function runPipeline(file: string, truth: { att: number; covariates: reado
   return {
     kind: 'counterfact-bench',
     schema: 1,
-    register: { source: 'generated', rows: n, treated: match.counts.treated, covariates: covariates.length, treatedShare: null, seed: null, format: 'csv', bytes },
+    register: {
+      source: 'generated',
+      rows: n,
+      treated: match.counts.treated,
+      covariates: covariates.length,
+      treatedShare: null,
+      seed: null,
+      format: 'csv',
+      bytes,
+    },
     machine: {
       cpus: availableParallelism(),
       cpuModel: c[0]?.model?.trim() ?? 'unknown',
@@ -484,7 +524,9 @@ export function benchSummary(r: BenchReport): string {
     `counterfact bench: ${int(g.rows)} rows (${int(g.treated)} treated), ${g.covariates} covariates, ${g.format} ${(g.bytes / 1e6).toFixed(1)} MB` +
       (g.seed !== null ? `, seed ${g.seed}` : ''),
   );
-  out.push(`machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${(r.machine.memoryMb / 1024).toFixed(1)} GB, Node ${r.machine.node}, load average ${r.machine.loadAverage.toFixed(2)} at the start`);
+  out.push(
+    `machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${(r.machine.memoryMb / 1024).toFixed(1)} GB, Node ${r.machine.node}, load average ${r.machine.loadAverage.toFixed(2)} at the start`,
+  );
   out.push('');
   const fr = r.floors.read;
   const ff = r.floors.fit;
@@ -499,7 +541,9 @@ export function benchSummary(r: BenchReport): string {
   );
   out.push('');
   out.push('distance from the floor:');
-  out.push(`  read  ${fr.parseMBps.toFixed(1)} MB/s parsed vs ${int(fr.readFileSyncMBps)} MB/s reading the same bytes with fs.readFileSync${fr.bytes > 2 ** 30 ? ' (in 64 MB chunks)' : ''}: ${fr.timesFloor.toFixed(1)}× the floor`);
+  out.push(
+    `  read  ${fr.parseMBps.toFixed(1)} MB/s parsed vs ${int(fr.readFileSyncMBps)} MB/s reading the same bytes with fs.readFileSync${fr.bytes > 2 ** 30 ? ' (in 64 MB chunks)' : ''}: ${fr.timesFloor.toFixed(1)}× the floor`,
+  );
   out.push(
     `  fit   ${ff.iterations} IRLS passes over all rows, ${ff.secondsPerIteration.toFixed(3)} s each (fit time ÷ passes); one X'WX needs n·p²/2 = ${ff.multiplyAddsPerIteration.toExponential(2)} multiply-adds (p = ${ff.designColumns}),` +
       ` ${ff.floorSecondsPerIteration.toFixed(3)} s at this machine's ${ff.multiplyAddRate.toExponential(2)}/s (plain JS loop) × ${ff.threads} thread(s): ${ff.timesFloor.toFixed(1)}× the floor`,
@@ -509,9 +553,12 @@ export function benchSummary(r: BenchReport): string {
   const e = r.estimate;
   out.push(
     `estimate: ATT ${e.att.toFixed(5)}${e.se !== null ? ` (SE ${e.se.toFixed(5)})` : ''}` +
-      (e.trueAtt !== null && e.error !== null ? `, true ATT ${e.trueAtt.toFixed(5)}, error ${e.error >= 0 ? '+' : ''}${e.error.toFixed(5)}${e.errorInSe !== null ? ` (${e.errorInSe >= 0 ? '+' : ''}${e.errorInSe.toFixed(2)} SE)` : ''}` : ', true ATT unknown'),
+      (e.trueAtt !== null && e.error !== null
+        ? `, true ATT ${e.trueAtt.toFixed(5)}, error ${e.error >= 0 ? '+' : ''}${e.error.toFixed(5)}${e.errorInSe !== null ? ` (${e.errorInSe >= 0 ? '+' : ''}${e.errorInSe.toFixed(2)} SE)` : ''}`
+        : ', true ATT unknown'),
   );
-  if (r.setup.generateSeconds !== null) out.push(`(setup, not timed above: generated in ${r.setup.generateSeconds.toFixed(1)} s, written in ${(r.setup.writeSeconds ?? 0).toFixed(1)} s)`);
+  if (r.setup.generateSeconds !== null)
+    out.push(`(setup, not timed above: generated in ${r.setup.generateSeconds.toFixed(1)} s, written in ${(r.setup.writeSeconds ?? 0).toFixed(1)} s)`);
   if (r.comparison) {
     const c = r.comparison;
     out.push('');
@@ -529,7 +576,10 @@ export function benchSummary(r: BenchReport): string {
     );
     out.push(
       c.regressed
-        ? `regression: ${c.rows.filter((x) => x.slower).map((x) => STAGE_LABEL[x.stage] ?? x.stage).join(', ')} more than ${c.tolerancePercent}% (and ${c.noiseSeconds} s) slower than the baseline`
+        ? `regression: ${c.rows
+            .filter((x) => x.slower)
+            .map((x) => STAGE_LABEL[x.stage] ?? x.stage)
+            .join(', ')} more than ${c.tolerancePercent}% (and ${c.noiseSeconds} s) slower than the baseline`
         : `no stage more than ${c.tolerancePercent}% slower than the baseline (differences under ${c.noiseSeconds} s ignored)`,
     );
   }

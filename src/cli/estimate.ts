@@ -145,12 +145,23 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   let spellInfo: Record<string, unknown> | null = null;
   const extraWarnings: string[] = [];
   if (typeof flags.spells === 'string') {
-    if (se === 'ai-ps') throw new CounterfactError({ code: 'bad_argument', column: '--se', message: "--se ai-ps is not available with --spells: each control is measured at its treated unit's date, outside the Abadie–Imbens (2016) theory; use --se ai" });
-    if (!spec.id) throw new CounterfactError({ code: 'bad_argument', column: '--id', message: '--spells needs --id: the column that links people to their contracts' });
+    if (se === 'ai-ps')
+      throw new CounterfactError({
+        code: 'bad_argument',
+        column: '--se',
+        message:
+          "--se ai-ps is not available with --spells: each control is measured at its treated unit's date, outside the Abadie–Imbens (2016) theory; use --se ai",
+      });
+    if (!spec.id)
+      throw new CounterfactError({ code: 'bad_argument', column: '--id', message: '--spells needs --id: the column that links people to their contracts' });
     const refCol = required(flags, 'reference-date', 'the date column the horizons count from (course end, voucher intake)');
     const horizons = list(flags, 'horizons').map(Number);
     if (horizons.length === 0 || horizons.some((h) => !Number.isInteger(h) || h < 0)) {
-      throw new CounterfactError({ code: 'bad_argument', column: '--horizons', message: `--horizons must be whole numbers of months, e.g. 6,12,18,24; received ${JSON.stringify(flags.horizons ?? '')}` });
+      throw new CounterfactError({
+        code: 'bad_argument',
+        column: '--horizons',
+        message: `--horizons must be whole numbers of months, e.g. 6,12,18,24; received ${JSON.stringify(flags.horizons ?? '')}`,
+      });
     }
     const { table: spellTable } = await readTableFile(flags.spells);
     const ids = columnLabels(getColumn(table, spec.id, 'id'));
@@ -163,7 +174,10 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
       },
       ids,
     );
-    for (const x of spells.exclusions) extraWarnings.push(`${x.count} spell(s) excluded: ${x.reason} (spell rows ${x.rows.map((r) => r + 2).join(', ')}${x.count > x.rows.length ? ', …' : ''} of ${flags.spells})`);
+    for (const x of spells.exclusions)
+      extraWarnings.push(
+        `${x.count} spell(s) excluded: ${x.reason} (spell rows ${x.rows.map((r) => r + 2).join(', ')}${x.count > x.rows.length ? ', …' : ''} of ${flags.spells})`,
+      );
     spellInfo = { read: spells.spellsRead, used: spells.spellsUsed, exclusions: spells.exclusions };
     curve = estimateATTCurve(table, design.match, {
       spells,
@@ -176,7 +190,15 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   }
   progress.stage('effect');
   const effect = spec.outcome
-    ? estimateATT(table, design.match, { outcome: spec.outcome, se, varMatches: spec.varMatches, level: spec.level, propensity: design.propensity, adjust, categorical: spec.categorical })
+    ? estimateATT(table, design.match, {
+        outcome: spec.outcome,
+        se,
+        varMatches: spec.varMatches,
+        level: spec.level,
+        propensity: design.propensity,
+        adjust,
+        categorical: spec.categorical,
+      })
     : curve!.estimates[curve!.estimates.length - 1]!;
   const result: EvaluateResult = {
     ...design,
@@ -187,26 +209,42 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   };
   if (typeof flags.pairs === 'string') writePairs(flags.pairs, table, result, spec.id);
   if (typeof flags['matched-data'] === 'string') {
-    await writeMatchedData(flags['matched-data'], matchedData(table, design.match, { layout: isReplace(design.match) ? 'matches' : 'units' }), { force: Boolean(flags.force) });
+    await writeMatchedData(flags['matched-data'], matchedData(table, design.match, { layout: isReplace(design.match) ? 'matches' : 'units' }), {
+      force: Boolean(flags.force),
+    });
   }
   let sensitivity: Record<string, unknown> | null = null;
   const wanted = list(flags, 'sensitivity');
   if (wanted.length) {
     const bad = wanted.filter((w) => w !== 'rosenbaum' && w !== 'evalue' && w !== 'confounder');
-    if (bad.length) throw new CounterfactError({ code: 'bad_argument', column: '--sensitivity', message: `--sensitivity takes rosenbaum, evalue and/or confounder, received ${bad.join(', ')}` });
+    if (bad.length)
+      throw new CounterfactError({
+        code: 'bad_argument',
+        column: '--sensitivity',
+        message: `--sensitivity takes rosenbaum, evalue and/or confounder, received ${bad.join(', ')}`,
+      });
     if (wanted.includes('confounder')) {
-      if (!spec.outcome) throw new CounterfactError({ code: 'bad_argument', column: '--sensitivity', message: 'the simulated confounder needs a binary --outcome column' });
+      if (!spec.outcome)
+        throw new CounterfactError({ code: 'bad_argument', column: '--sensitivity', message: 'the simulated confounder needs a binary --outcome column' });
       const ps = list(flags, 'confounder-p').map(Number);
       const mimic = typeof flags['confounder-mimic'] === 'string' ? flags['confounder-mimic'] : null;
       if (!mimic && (ps.length !== 4 || ps.some((p) => !(p >= 0 && p <= 1)))) {
-        throw new CounterfactError({ code: 'bad_argument', column: '--confounder-p', message: 'give --confounder-mimic COL, or --confounder-p with four probabilities p11,p10,p01,p00 (P(U=1 | T, Y))' });
+        throw new CounterfactError({
+          code: 'bad_argument',
+          column: '--confounder-p',
+          message: 'give --confounder-mimic COL, or --confounder-p with four probabilities p11,p10,p01,p00 (P(U=1 | T, Y))',
+        });
       }
-      const r = simulatedConfounder(table, spec, mimic ? { mimic } : { probabilities: { p11: ps[0]!, p10: ps[1]!, p01: ps[2]!, p00: ps[3]! } }, { reps: num(flags, 'confounder-reps', { integer: true, min: 2 }) ?? 100, seed: typeof chosen.options.seed === 'number' ? chosen.options.seed : 1 });
+      const r = simulatedConfounder(table, spec, mimic ? { mimic } : { probabilities: { p11: ps[0]!, p10: ps[1]!, p01: ps[2]!, p00: ps[3]! } }, {
+        reps: num(flags, 'confounder-reps', { integer: true, min: 2 }) ?? 100,
+        seed: typeof chosen.options.seed === 'number' ? chosen.options.seed : 1,
+      });
       sensitivity = { confounder: r };
     }
     sensitivity ??= {};
     if (wanted.includes('rosenbaum')) {
-      if (!spec.outcome) throw new CounterfactError({ code: 'bad_argument', column: '--sensitivity', message: 'Rosenbaum bounds need a binary --outcome column' });
+      if (!spec.outcome)
+        throw new CounterfactError({ code: 'bad_argument', column: '--sensitivity', message: 'Rosenbaum bounds need a binary --outcome column' });
       const r = rosenbaumFromMatch(design.match, getNumericOutcome(table, spec.outcome));
       sensitivity.rosenbaum = { discordantTreated: r.discordantTreated, discordantControl: r.discordantControl, gammaCritical: r.gammaCritical, rows: r.rows };
     }
@@ -216,7 +254,15 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     const json = estimateJson(result, dataPath);
     if (sensitivity) json.sensitivity = sensitivity;
     if (curve) {
-      json.curve = curve.points.map((p) => ({ horizon: p.horizon, estimate: p.estimate, se: p.se, ciLower: p.ciLower, ciUpper: p.ciUpper, meanTreated: p.meanTreated, meanControl: p.meanControl }));
+      json.curve = curve.points.map((p) => ({
+        horizon: p.horizon,
+        estimate: p.estimate,
+        se: p.se,
+        ciLower: p.ciLower,
+        ciUpper: p.ciUpper,
+        meanTreated: p.meanTreated,
+        meanControl: p.meanControl,
+      }));
       json.spells = spellInfo;
     }
     io.out(JSON.stringify(json, null, 2) + '\n');
@@ -224,7 +270,14 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     io.out(estimateSummary(result));
     if (sensitivity) io.out('\nsensitivity: ' + JSON.stringify(sensitivity) + '\n');
     if (curve) {
-      io.out('\n' + formatTable(['months', 'ATT', 'SE', 'CI low', 'CI high', 'treated', 'controls'], curve.points.map((p) => [String(p.horizon), fmt(p.estimate), fmt(p.se), fmt(p.ciLower), fmt(p.ciUpper), fmt(p.meanTreated), fmt(p.meanControl)])) + '\n');
+      io.out(
+        '\n' +
+          formatTable(
+            ['months', 'ATT', 'SE', 'CI low', 'CI high', 'treated', 'controls'],
+            curve.points.map((p) => [String(p.horizon), fmt(p.estimate), fmt(p.se), fmt(p.ciLower), fmt(p.ciUpper), fmt(p.meanTreated), fmt(p.meanControl)]),
+          ) +
+          '\n',
+      );
     }
   }
   progress.done();
@@ -288,8 +341,14 @@ function checkOutputs(outputs: readonly string[], inputs: readonly (string | nul
       throw new CounterfactError({ code: 'bad_argument', column: out, message: `refusing to write ${out}: it is an input of this run; choose another path` });
     }
     if (existsSync(out)) {
-      if (statSync(out).isDirectory()) throw new CounterfactError({ code: 'bad_argument', column: out, message: `${out} is a folder: give a file path for the output` });
-      if (!force) throw new CounterfactError({ code: 'bad_argument', column: out, message: `refusing to replace the existing file ${out}: choose another path, or add --force to replace it` });
+      if (statSync(out).isDirectory())
+        throw new CounterfactError({ code: 'bad_argument', column: out, message: `${out} is a folder: give a file path for the output` });
+      if (!force)
+        throw new CounterfactError({
+          code: 'bad_argument',
+          column: out,
+          message: `refusing to replace the existing file ${out}: choose another path, or add --force to replace it`,
+        });
     }
   }
 }
@@ -324,7 +383,9 @@ export function estimateSummary(r: EvaluateResult): string {
   const c = r.counts;
   const pct = Math.round(e.level * 100);
   const out: string[] = [];
-  out.push(`ATT on ${e.outcome}: ${fmt(e.estimate)}  (SE ${fmt(e.se)}, ${pct}% CI ${fmt(e.ciLower)} to ${fmt(e.ciUpper)}, p = ${e.pValue === null ? 'NA' : e.pValue.toPrecision(3)})`);
+  out.push(
+    `ATT on ${e.outcome}: ${fmt(e.estimate)}  (SE ${fmt(e.se)}, ${pct}% CI ${fmt(e.ciLower)} to ${fmt(e.ciUpper)}, p = ${e.pValue === null ? 'NA' : e.pValue.toPrecision(3)})`,
+  );
   out.push(`  treated mean ${fmt(e.meanTreated)}, matched control mean ${fmt(e.meanControl)}, naive difference ${fmt(e.naive)}; SE: ${e.method}`);
   out.push('');
   out.push(
@@ -339,7 +400,12 @@ export function estimateSummary(r: EvaluateResult): string {
     ),
   );
   if (Object.keys(c.unmatchedReasons).length) {
-    out.push('  unmatched treated by reason: ' + Object.entries(c.unmatchedReasons).map(([k, v]) => `${k} ${v}`).join(', '));
+    out.push(
+      '  unmatched treated by reason: ' +
+        Object.entries(c.unmatchedReasons)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+    );
   }
   out.push('');
   out.push(

@@ -17,7 +17,10 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }>
   synth: { run: async () => (await import('./synth.js')).synthCommand, summary: 'write a synthetic job-centre register with a known true effect' },
   validate: { run: async () => (await import('./validate.js')).validateCommand, summary: 'Monte Carlo bias, RMSE and CI coverage of the estimators (slow)' },
   reproduce: { run: async () => (await import('./reproduce.js')).reproduceCommand, summary: 'rerun the published studies on the bundled synthetic fixtures' },
-  bench: { run: async () => (await import('./bench.js')).benchCommand, summary: 'time the estimate pipeline stage by stage on a synthetic register; compare with a baseline' },
+  bench: {
+    run: async () => (await import('./bench.js')).benchCommand,
+    summary: 'time the estimate pipeline stage by stage on a synthetic register; compare with a baseline',
+  },
 };
 
 export const MAIN_HELP = `Usage: counterfact <command> [options]

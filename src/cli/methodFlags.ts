@@ -38,7 +38,11 @@ function readOption(flags: Flags, flag: string, spec: OptionSpec): unknown {
         const m = /^(.+?)=(.+)$/.exec(item);
         const v = m ? Number(m[2]) : NaN;
         if (!m || !(v > 0 && Number.isFinite(v))) {
-          throw new CounterfactError({ code: 'bad_argument', column: `--${flag}`, message: `--${flag} takes column=width pairs with positive widths, e.g. age=0.5,re74=0.2; received ${JSON.stringify(item)}` });
+          throw new CounterfactError({
+            code: 'bad_argument',
+            column: `--${flag}`,
+            message: `--${flag} takes column=width pairs with positive widths, e.g. age=0.5,re74=0.2; received ${JSON.stringify(item)}`,
+          });
         }
         out[m[1]!.trim()] = v;
       }
@@ -58,7 +62,11 @@ export function methodFromFlags(flags: Flags): { method: string; options: Record
   try {
     method = matchingMethod(name);
   } catch {
-    throw new CounterfactError({ code: 'bad_argument', column: '--method', message: `--method must be one of ${Object.keys(MATCHING_METHODS).join(', ')}, received ${JSON.stringify(name)}` });
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: '--method',
+      message: `--method must be one of ${Object.keys(MATCHING_METHODS).join(', ')}, received ${JSON.stringify(name)}`,
+    });
   }
   const options: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(method.options)) {
@@ -71,16 +79,31 @@ export function methodFromFlags(flags: Flags): { method: string; options: Record
     for (const key of Object.keys(m.options)) {
       const flag = flagName(key);
       if (mine.has(flag) || flags[flag] === undefined) continue;
-      const owners = Object.values(MATCHING_METHODS).filter((x) => Object.keys(x.options).some((k) => flagName(k) === flag)).map((x) => x.name);
-      throw new CounterfactError({ code: 'bad_argument', column: `--${flag}`, message: `--${flag} is an option of --method ${owners.join(' or ')}, not of ${method.name}: drop it or choose that method` });
+      const owners = Object.values(MATCHING_METHODS)
+        .filter((x) => Object.keys(x.options).some((k) => flagName(k) === flag))
+        .map((x) => x.name);
+      throw new CounterfactError({
+        code: 'bad_argument',
+        column: `--${flag}`,
+        message: `--${flag} is an option of --method ${owners.join(' or ')}, not of ${method.name}: drop it or choose that method`,
+      });
     }
   }
   // A fractional ratio is an average, which only variable-ratio matching has.
   if (typeof options.ratio === 'number' && !Number.isInteger(options.ratio) && options.maxControls === undefined) {
-    throw new CounterfactError({ code: 'bad_argument', column: '--ratio', message: `--ratio must be a whole number unless --max-controls is given (variable ratio), received ${JSON.stringify(flags.ratio)}` });
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: '--ratio',
+      message: `--ratio must be a whole number unless --max-controls is given (variable ratio), received ${JSON.stringify(flags.ratio)}`,
+    });
   }
   for (const r of method.required ?? []) {
-    if (options[r] === undefined) throw new CounterfactError({ code: 'bad_argument', column: `--${flagName(r)}`, message: `--method ${method.name} needs --${flagName(r)}: ${method.options[r]!.help}` });
+    if (options[r] === undefined)
+      throw new CounterfactError({
+        code: 'bad_argument',
+        column: `--${flagName(r)}`,
+        message: `--method ${method.name} needs --${flagName(r)}: ${method.options[r]!.help}`,
+      });
   }
   return { method: method.name, options };
 }

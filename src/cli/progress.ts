@@ -15,7 +15,9 @@ export function createProgress(io: CliIO, task: string) {
       if (io.isTTY) {
         const width = 24;
         const filled = Math.round(fraction * width);
-        io.err(`\r${task}: [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(fraction * 100)}% ${stage} — ${secs(elapsed)} elapsed${Number.isFinite(eta) ? `, ETA ${secs(eta)}` : ''}\u001b[K`);
+        io.err(
+          `\r${task}: [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(fraction * 100)}% ${stage} — ${secs(elapsed)} elapsed${Number.isFinite(eta) ? `, ETA ${secs(eta)}` : ''}\u001b[K`,
+        );
       } else if (stage !== last) {
         io.err(`${task}: ${stage} (${Math.round(fraction * 100)}%, ${secs(elapsed)})\n`);
       }
@@ -57,7 +59,9 @@ export function createStageProgress(io: CliIO, quietMs = 2000) {
       const done = ESTIMATE_STAGES[name]![0];
       const eta = done > 0 ? (elapsed / done) * (1 - done) : NaN;
       const rate = rows > 0 && elapsed > 0 ? `, ${Math.round(rows / (elapsed / 1000)).toLocaleString('en-US')} rows/s so far` : '';
-      io.err(`\restimate: ${name}${rows ? ` (${rows.toLocaleString('en-US')} rows)` : ''} — ${(elapsed / 1000).toFixed(1)} s${rate}${Number.isFinite(eta) ? `, ETA ${(eta / 1000).toFixed(1)} s` : ''}\u001b[K`);
+      io.err(
+        `\restimate: ${name}${rows ? ` (${rows.toLocaleString('en-US')} rows)` : ''} — ${(elapsed / 1000).toFixed(1)} s${rate}${Number.isFinite(eta) ? `, ETA ${(eta / 1000).toFixed(1)} s` : ''}\u001b[K`,
+      );
     },
     done() {
       if (shown) io.err(`\restimate: done in ${((Date.now() - t0) / 1000).toFixed(1)} s\u001b[K\n`);

@@ -72,7 +72,9 @@ export async function reproduceCommand(argv: readonly string[], io: CliIO): Prom
   else {
     io.out(reproduceTable(result.rows) + '\n');
     const missed = result.rows.filter((r) => !r.withinCI).length;
-    io.out(`\n${result.rows.length - missed} of ${result.rows.length} published figures lie inside the reproduced 95% CI. All data are synthetic (see docs/reproducing.md).\n`);
+    io.out(
+      `\n${result.rows.length - missed} of ${result.rows.length} published figures lie inside the reproduced 95% CI. All data are synthetic (see docs/reproducing.md).\n`,
+    );
   }
   return result.rows.every((r) => r.withinCI) ? 0 : 1;
 }

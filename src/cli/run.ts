@@ -46,8 +46,36 @@ function csv(header: string[], rows: (string | number | null)[][]): string {
 
 export function balanceCsv(r: StudyResults): string {
   return csv(
-    ['covariate', 'type', 'mean_treated_before', 'mean_control_before', 'smd_before', 'mean_treated_after', 'mean_control_after', 'smd_after', 'cobalt_after', 'variance_ratio_after', 'ecdf_mean_after', 'ecdf_max_after', 'flagged'],
-    r.balance.rows.map((b) => [b.covariate, b.type, b.meanTreatedBefore, b.meanControlBefore, b.smdBefore, b.meanTreatedAfter, b.meanControlAfter, b.smdAfter, b.cobaltAfter, b.varianceRatioAfter, b.ecdfMeanAfter, b.ecdfMaxAfter, b.flagged ? 1 : 0]),
+    [
+      'covariate',
+      'type',
+      'mean_treated_before',
+      'mean_control_before',
+      'smd_before',
+      'mean_treated_after',
+      'mean_control_after',
+      'smd_after',
+      'cobalt_after',
+      'variance_ratio_after',
+      'ecdf_mean_after',
+      'ecdf_max_after',
+      'flagged',
+    ],
+    r.balance.rows.map((b) => [
+      b.covariate,
+      b.type,
+      b.meanTreatedBefore,
+      b.meanControlBefore,
+      b.smdBefore,
+      b.meanTreatedAfter,
+      b.meanControlAfter,
+      b.smdAfter,
+      b.cobaltAfter,
+      b.varianceRatioAfter,
+      b.ecdfMeanAfter,
+      b.ecdfMaxAfter,
+      b.flagged ? 1 : 0,
+    ]),
   );
 }
 
@@ -56,12 +84,40 @@ export function effectsCsv(r: StudyResults): string {
   for (const o of r.outcomes) {
     const e = o.effect;
     rows.push([o.label, 'headline', '', e.estimate, e.se, e.ciLower, e.ciUpper, e.pValue, e.meanTreated, e.meanControl, e.nTreated, e.nControls]);
-    for (const p of o.curve ?? []) rows.push([o.label, 'horizon', p.horizon, p.estimate, p.se, p.ciLower, p.ciUpper, p.pValue, p.meanTreated, p.meanControl, p.nTreated, p.nControls]);
-    for (const p of o.survival?.points ?? []) rows.push([o.label, 'survival difference', p.time, p.difference, p.se, p.ciLower, p.ciUpper, null, p.survivalTreated, p.survivalControl, e.nTreated, e.nControls]);
+    for (const p of o.curve ?? [])
+      rows.push([o.label, 'horizon', p.horizon, p.estimate, p.se, p.ciLower, p.ciUpper, p.pValue, p.meanTreated, p.meanControl, p.nTreated, p.nControls]);
+    for (const p of o.survival?.points ?? [])
+      rows.push([
+        o.label,
+        'survival difference',
+        p.time,
+        p.difference,
+        p.se,
+        p.ciLower,
+        p.ciUpper,
+        null,
+        p.survivalTreated,
+        p.survivalControl,
+        e.nTreated,
+        e.nControls,
+      ]);
   }
   for (const sg of r.subgroups) {
     for (const x of sg.rows as Record<string, number | string | null | boolean>[]) {
-      rows.push([`${sg.outcome} by ${sg.label}`, `subgroup ${x.subgroup}${x.suppressed ? ' (suppressed)' : ''}`, '', x.estimate as number, x.se as number, x.ciLower as number, x.ciUpper as number, x.pValue as number, x.meanTreated as number, x.meanControl as number, x.nTreated as number, x.nControls as number]);
+      rows.push([
+        `${sg.outcome} by ${sg.label}`,
+        `subgroup ${x.subgroup}${x.suppressed ? ' (suppressed)' : ''}`,
+        '',
+        x.estimate as number,
+        x.se as number,
+        x.ciLower as number,
+        x.ciUpper as number,
+        x.pValue as number,
+        x.meanTreated as number,
+        x.meanControl as number,
+        x.nTreated as number,
+        x.nControls as number,
+      ]);
     }
   }
   return csv(['outcome', 'row', 'time', 'estimate', 'se', 'ci_lower', 'ci_upper', 'p_value', 'mean_treated', 'mean_control', 'n_treated', 'n_controls'], rows);
@@ -85,7 +141,8 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     io.out(RUN_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new CounterfactError({ code: 'bad_argument', message: 'give exactly one study file: counterfact run STUDY.yaml (see --help)' });
+  if (positionals.length !== 1)
+    throw new CounterfactError({ code: 'bad_argument', message: 'give exactly one study file: counterfact run STUDY.yaml (see --help)' });
   const studyPath = resolve(positionals[0]!);
   const study = readStudyFile(studyPath);
   const base = dirname(studyPath);
@@ -102,7 +159,11 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     spellsTable = s.table;
     inputs.push({ role: 'spells', file: study.data.spells, sha256: sha256(spellsPath), rows: s.table.nRows });
   }
-  const { results, match } = runStudyWithMatch(study, { persons: persons.table, spells: spellsTable }, { inputs, onProgress: (p) => progress.update(p.stage, 0.1 + 0.8 * p.fraction) });
+  const { results, match } = runStudyWithMatch(
+    study,
+    { persons: persons.table, spells: spellsTable },
+    { inputs, onProgress: (p) => progress.update(p.stage, 0.1 + 0.8 * p.fraction) },
+  );
   progress.update('writing the report', 0.92);
   const out = typeof flags.out === 'string' ? resolve(flags.out) : resolve(base, study.output);
   mkdirSync(out, { recursive: true });
@@ -181,10 +242,16 @@ export async function initCommand(argv: readonly string[], io: CliIO): Promise<n
   const cohort = trainingCohort(2015, { scale: 0.05 });
   // Per-participant course cost: hours × 8.5 €/h (illustrative).
   const hours = (cohort.people.columns.course_hours as { values: Float64Array }).values;
-  const people = { ...cohort.people, names: [...cohort.people.names, 'course_cost'], columns: { ...cohort.people.columns, course_cost: { kind: 'numeric' as const, values: hours.map((h) => (Number.isNaN(h) ? NaN : h * 8.5)) } } };
+  const people = {
+    ...cohort.people,
+    names: [...cohort.people.names, 'course_cost'],
+    columns: { ...cohort.people.columns, course_cost: { kind: 'numeric' as const, values: hours.map((h) => (Number.isNaN(h) ? NaN : h * 8.5)) } },
+  };
   await writeTableFile(people, join(dir, 'people.csv'));
   await writeTableFile(cohort.spells, join(dir, 'spells.csv'));
   writeFileSync(join(dir, 'study.yaml'), EXAMPLE_STUDY);
-  io.out(`wrote ${join(dir, 'study.yaml')}, people.csv (${people.nRows} synthetic people) and spells.csv\nnext: npx counterfact run ${join(dir, 'study.yaml')}\n`);
+  io.out(
+    `wrote ${join(dir, 'study.yaml')}, people.csv (${people.nRows} synthetic people) and spells.csv\nnext: npx counterfact run ${join(dir, 'study.yaml')}\n`,
+  );
   return 0;
 }

@@ -26,8 +26,14 @@ process in <name>.truth.json. Deterministic for a seed.
 
 export async function synthCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const { flags } = parseFlags(argv, {
-    rows: { type: 'string' }, 'treated-share': { type: 'string' }, covariates: { type: 'string' }, spells: { type: 'string' },
-    seed: { type: 'string' }, effect: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    rows: { type: 'string' },
+    'treated-share': { type: 'string' },
+    covariates: { type: 'string' },
+    spells: { type: 'string' },
+    seed: { type: 'string' },
+    effect: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (flags.help) {
     io.out(SYNTH_HELP);
@@ -35,7 +41,12 @@ export async function synthCommand(argv: readonly string[], io: CliIO): Promise<
   }
   const out = required(flags, 'out', 'the file to write (.csv, .arrow or .parquet)');
   const m = /^(.*)\.(csv|arrow|parquet)$/i.exec(out);
-  if (!m) throw new CounterfactError({ code: 'bad_argument', column: '--out', message: `--out must end in .csv, .arrow or .parquet, received ${JSON.stringify(out)}` });
+  if (!m)
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: '--out',
+      message: `--out must end in .csv, .arrow or .parquet, received ${JSON.stringify(out)}`,
+    });
   const rows = num(flags, 'rows', { integer: true, min: 10 });
   if (rows === undefined) required(flags, 'rows', 'the number of people');
   const t0 = Date.now();
@@ -51,6 +62,8 @@ export async function synthCommand(argv: readonly string[], io: CliIO): Promise<
   await writeTableFile(reg.table, out);
   if (reg.spells) await writeTableFile(reg.spells, `${m[1]}.spells.${m[2]}`);
   writeFileSync(`${m[1]}.truth.json`, JSON.stringify(reg.truth, null, 2) + '\n');
-  io.err(`synth: ${reg.table.nRows.toLocaleString('en')} rows (${reg.truth.treated.toLocaleString('en')} treated), true ATT ${reg.truth.att.toFixed(4)}; generated in ${(generated / 1000).toFixed(1)} s, written in ${((Date.now() - t0 - generated) / 1000).toFixed(1)} s\n`);
+  io.err(
+    `synth: ${reg.table.nRows.toLocaleString('en')} rows (${reg.truth.treated.toLocaleString('en')} treated), true ATT ${reg.truth.att.toFixed(4)}; generated in ${(generated / 1000).toFixed(1)} s, written in ${((Date.now() - t0 - generated) / 1000).toFixed(1)} s\n`,
+  );
   return 0;
 }

@@ -360,7 +360,10 @@ export class CsvReader {
     }
     if (!this.header) throw new CounterfactError({ code: 'empty_data', message: 'the file is empty: expected a header line and data rows' });
     if (this.rejectedCount > 0) {
-      const first = this.rejected.slice(0, 5).map((r) => `line ${r.row}: ${r.reason}`).join('; ');
+      const first = this.rejected
+        .slice(0, 5)
+        .map((r) => `line ${r.row}: ${r.reason}`)
+        .join('; ');
       throw new CounterfactError({
         code: 'ragged_row',
         count: this.rejectedCount,
@@ -383,7 +386,14 @@ export class CsvReader {
     });
     return {
       table: { nRows: this.rowsRead, names, columns },
-      report: { rowsRead: this.rowsRead, rowsRejected: this.rejectedCount, rejected: this.rejected, bytes: this.bytes, delimiter: this.delimiter, columns: info },
+      report: {
+        rowsRead: this.rowsRead,
+        rowsRejected: this.rejectedCount,
+        rejected: this.rejected,
+        bytes: this.bytes,
+        delimiter: this.delimiter,
+        columns: info,
+      },
     };
   }
 }
@@ -514,7 +524,7 @@ export interface CsvCoreState {
  * scratch state is private. Exported for the worker-thread reader.
  */
 export function csvCore() {
-  const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+  const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
   const F = new Float64Array(2);
   const U = new Uint32Array(F.buffer);
   const SPLIT = 134217729; // 2^27 + 1
@@ -915,7 +925,6 @@ export function csvCore() {
     return NaN;
   }
 
-
   function newBuilder(forcedText: boolean): CsvCoreBuilder {
     return {
       text: forcedText,
@@ -1094,7 +1103,10 @@ export function csvCore() {
       if (n === 1) miss = c0 === 46;
       else if (n === 2) miss = c0 === 78 && buf[s + 1] === 65;
       else if (n === 3) miss = (c0 === 78 && buf[s + 1] === 97 && buf[s + 2] === 78) || (c0 === 110 && buf[s + 1] === 97 && buf[s + 2] === 110);
-      else miss = (c0 === 110 && buf[s + 1] === 117 && buf[s + 2] === 108 && buf[s + 3] === 108) || (c0 === 78 && buf[s + 1] === 85 && buf[s + 2] === 76 && buf[s + 3] === 76);
+      else
+        miss =
+          (c0 === 110 && buf[s + 1] === 117 && buf[s + 2] === 108 && buf[s + 3] === 108) ||
+          (c0 === 78 && buf[s + 1] === 85 && buf[s + 2] === 76 && buf[s + 3] === 76);
     }
     if (miss) {
       b.missing++;
@@ -1126,7 +1138,6 @@ export function csvCore() {
       length: b.len,
     };
   }
-
 
   function newState(cfg: CsvCoreConfig, body: boolean): CsvCoreState {
     return {
@@ -1338,6 +1349,7 @@ export function csvCore() {
         // A number read as the field is found; its end must be the field's end.
         const x = numberAt(buf, s, end, cfg);
         const t = numStop;
+        // biome-ignore lint/suspicious/noSelfCompare: x === x is the NaN test in this hot loop (cheaper than Number.isNaN)
         if (!fallback && x === x && t < end && t - s <= maxField && (buf[t] === d || buf[t] === 10 || buf[t] === 13)) {
           if (b.len === b.nums.length) grow(b);
           b.nums[b.len] = x;
@@ -1377,7 +1389,10 @@ export function csvCore() {
           if (n === 1) miss = a === 46;
           else if (n === 2) miss = a === 78 && buf[s + 1] === 65;
           else if (n === 3) miss = (a === 78 && buf[s + 1] === 97 && buf[s + 2] === 78) || (a === 110 && buf[s + 1] === 97 && buf[s + 2] === 110);
-          else miss = (a === 110 && buf[s + 1] === 117 && buf[s + 2] === 108 && buf[s + 3] === 108) || (a === 78 && buf[s + 1] === 85 && buf[s + 2] === 76 && buf[s + 3] === 76);
+          else
+            miss =
+              (a === 110 && buf[s + 1] === 117 && buf[s + 2] === 108 && buf[s + 3] === 108) ||
+              (a === 78 && buf[s + 1] === 85 && buf[s + 2] === 76 && buf[s + 3] === 76);
         }
         if (b.text) {
           if (b.len === b.codes.length) grow(b);
@@ -1394,6 +1409,7 @@ export function csvCore() {
             missJ[nm++] = j;
           } else {
             const x = fastNumber(buf, s, e, cfg);
+            // biome-ignore lint/suspicious/noSelfCompare: x === x is the NaN test in this hot loop (cheaper than Number.isNaN)
             if (fallback || x !== x) {
               ok = false;
               break;
@@ -1541,7 +1557,20 @@ export function csvCore() {
     return out;
   }
 
-  return { newState, scanRow, rowStrings, blankRow, endRowLines, parseRows, reserveRows, resetPart, takePart, fastNumber, toNumber, fallbackUsed: () => fallback };
+  return {
+    newState,
+    scanRow,
+    rowStrings,
+    blankRow,
+    endRowLines,
+    parseRows,
+    reserveRows,
+    resetPart,
+    takePart,
+    fastNumber,
+    toNumber,
+    fallbackUsed: () => fallback,
+  };
 }
 
 type CsvCore = ReturnType<typeof csvCore>;
@@ -1679,7 +1708,15 @@ export class CsvByteReader {
   private parseHeader(buf: Uint8Array, p: number, end: number, final: boolean): number {
     if (!this.st) {
       this.st = this.core.newState(
-        { delim: this.delimiter!.charCodeAt(0), ncol: 0, wanted: [], thousands: -1, mode: 0, maxField: this.options.maxFieldChars ?? 1_000_000, forcedText: [] },
+        {
+          delim: this.delimiter!.charCodeAt(0),
+          ncol: 0,
+          wanted: [],
+          thousands: -1,
+          mode: 0,
+          maxField: this.options.maxFieldChars ?? 1_000_000,
+          forcedText: [],
+        },
         false,
       );
     }
@@ -1811,7 +1848,10 @@ export class CsvByteReader {
   private checkRows(rejectedCount: number, rejected: readonly { row: number; reason: string }[], rowsRead: number): void {
     if (!this.header) throw new CounterfactError({ code: 'empty_data', message: 'the file is empty: expected a header line and data rows' });
     if (rejectedCount > 0) {
-      const first = rejected.slice(0, 5).map((r) => `line ${r.row}: ${r.reason}`).join('; ');
+      const first = rejected
+        .slice(0, 5)
+        .map((r) => `line ${r.row}: ${r.reason}`)
+        .join('; ');
       throw new CounterfactError({
         code: 'ragged_row',
         count: rejectedCount,

@@ -74,7 +74,13 @@ export function dateColumnToDays(table: Table, column: string, allowMissing = fa
         }
       });
       if (count) {
-        throw new CounterfactError({ code: 'bad_date', column, rows: bad, count, message: `date column \`${column}\` has ${count} missing values (${describeRows(bad, count)})` });
+        throw new CounterfactError({
+          code: 'bad_date',
+          column,
+          rows: bad,
+          count,
+          message: `date column \`${column}\` has ${count} missing values (${describeRows(bad, count)})`,
+        });
       }
     }
     return col.values;

@@ -4,14 +4,7 @@
  * default treatment contrasts. Validation collects every problem in one pass.
  */
 import { CounterfactError, describeRows, type Problem } from '../problems.js';
-import {
-  getColumn,
-  numericAsCategorical,
-  unknownColumnProblem,
-  type CategoricalColumn,
-  type Column,
-  type Table,
-} from './table.js';
+import { getColumn, numericAsCategorical, unknownColumnProblem, type CategoricalColumn, type Column, type Table } from './table.js';
 
 const TREATED_LABELS = new Set(['1', 'true', 't', 'yes', 'y', 'si', 'sì', 's', 'treated', 'treat', 'trattato']);
 const CONTROL_LABELS = new Set(['0', 'false', 'f', 'no', 'n', 'control', 'untreated', 'controllo']);

@@ -44,14 +44,7 @@ export function isMissingString(s: string): boolean {
 }
 
 export function isTable(x: unknown): x is Table {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    'nRows' in x &&
-    'names' in x &&
-    'columns' in x &&
-    Array.isArray((x as Table).names)
-  );
+  return typeof x === 'object' && x !== null && 'nRows' in x && 'names' in x && 'columns' in x && Array.isArray((x as Table).names);
 }
 
 /**
@@ -81,8 +74,7 @@ export function toTable(input: TableInput): Table {
   throw new CounterfactError({
     code: 'bad_argument',
     column: 'data',
-    message:
-      'data must be a table: an object of equal-length columns, an array of row objects, or an arquero table',
+    message: 'data must be a table: an object of equal-length columns, an array of row objects, or an arquero table',
   });
 }
 
@@ -238,7 +230,10 @@ function editDistance(a: string, b: string): number {
 /** The problem for a column that is not in the table, with a "did you mean" hint. */
 export function unknownColumnProblem(table: Table, name: string, role: string) {
   const hint = suggestNames(name, table.names);
-  const shown = table.names.slice(0, 12).map((c) => `\`${c}\``).join(', ');
+  const shown = table.names
+    .slice(0, 12)
+    .map((c) => `\`${c}\``)
+    .join(', ');
   return {
     code: 'unknown_column' as const,
     column: name,
@@ -329,8 +324,7 @@ export function takeRows(table: Table, index: ArrayLike<number>): Table {
 
 /** A new table with one column added or replaced. */
 export function withColumn(table: Table, name: string, values: ArrayLike<unknown> | Column): Table {
-  const col =
-    typeof values === 'object' && values !== null && 'kind' in values ? (values as Column) : toColumn(values as ArrayLike<unknown>);
+  const col = typeof values === 'object' && values !== null && 'kind' in values ? (values as Column) : toColumn(values as ArrayLike<unknown>);
   const len = col.kind === 'numeric' ? col.values.length : col.codes.length;
   if (len !== table.nRows && table.names.length > 0) {
     throw new CounterfactError({

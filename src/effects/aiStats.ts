@@ -50,7 +50,9 @@ export function aiStatistics(match: MatchResult, y: Float64Array, pairY?: Float6
   const yhat0 = new Float64Array(n);
   const K = new Float64Array(n);
   const KK = new Float64Array(n);
-  let sumW = 0, sumWTau = 0, sumWTau2 = 0;
+  let sumW = 0,
+    sumWTau = 0,
+    sumWTau2 = 0;
   for (let m = 0; m < M; m++) {
     const w = p.weight[m]!;
     const c = p.control[m]!;
@@ -63,7 +65,11 @@ export function aiStatistics(match: MatchResult, y: Float64Array, pairY?: Float6
     sumWTau += w * d;
     sumWTau2 += w * d * d;
   }
-  let n1 = 0, sumTau = 0, sumTau2 = 0, sumY1 = 0, sumY0 = 0;
+  let n1 = 0,
+    sumTau = 0,
+    sumTau2 = 0,
+    sumY1 = 0,
+    sumY0 = 0;
   for (let i = 0; i < n; i++) {
     if (match.treatment[i] && match.matched[i]) {
       const tau = y[i]! - yhat0[i]!;

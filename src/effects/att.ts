@@ -112,11 +112,12 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
   const se = options.se ?? 'ai';
   const J = options.varMatches ?? 0;
   const level = options.level ?? 0.95;
-  if (!(SE_METHOD_NAMES as readonly string[]).includes(se)) badArgument('se', `se must be ${SE_METHOD_NAMES.map((x) => `'${x}'`).join(', ')}; received ${JSON.stringify(se)}`);
+  if (!(SE_METHOD_NAMES as readonly string[]).includes(se))
+    badArgument('se', `se must be ${SE_METHOD_NAMES.map((x) => `'${x}'`).join(', ')}; received ${JSON.stringify(se)}`);
   if (!(Number.isInteger(J) && J >= 0)) badArgument('varMatches', `varMatches must be a whole number ≥ 0, received ${J}`);
   if (!(level > 0 && level < 1)) badArgument('level', `level must be between 0 and 1, received ${level}`);
   const n = match.nUnits;
-  const name = typeof options.outcome === 'string' ? options.outcome : options.outcomeName ?? 'outcome';
+  const name = typeof options.outcome === 'string' ? options.outcome : (options.outcomeName ?? 'outcome');
   const y = typeof options.outcome === 'string' ? getNumeric(data, options.outcome, 'outcome', true) : options.outcome;
   if (y.length !== n) badArgument('outcome', `outcome has ${y.length} values but the match has ${n} units`);
   const p = match.pairs;
@@ -194,7 +195,11 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
   let estimate = meanTreated - meanControl;
 
   // Naive difference over all units with an outcome.
-  let nt = 0, st = 0, nc = 0, sc = 0, missingUnmatched = 0;
+  let nt = 0,
+    st = 0,
+    nc = 0,
+    sc = 0,
+    missingUnmatched = 0;
   for (let i = 0; i < n; i++) {
     const v = y[i]!;
     if (!Number.isFinite(v)) {
@@ -237,7 +242,11 @@ export function estimateATT(input: TableInput, match: MatchResult, options: AttO
       const adj = estimatedScoreAdjustment(data, match, options.propensity!, y, name, stats.yhat0, estimate, L, information);
       const va = v - adj.cVc + adj.dVd;
       if (!(va > 0)) {
-        throw new CounterfactError({ code: 'bad_argument', column: 'se', message: `se 'ai-ps': the adjusted variance is not positive (${va.toPrecision(3)}; the estimated-score correction exceeds the Abadie–Imbens variance): raise psNeighbours or use se 'ai'` });
+        throw new CounterfactError({
+          code: 'bad_argument',
+          column: 'se',
+          message: `se 'ai-ps': the adjusted variance is not positive (${va.toPrecision(3)}; the estimated-score correction exceeds the Abadie–Imbens variance): raise psNeighbours or use se 'ai'`,
+        });
       }
       if (adj.thinUnits > 0) warnings.push(`se 'ai-ps': ${adj.thinUnits} unit-group covariance(s) had fewer than 2 neighbours and were taken as 0`);
       seUnadjusted = seValue;
@@ -282,7 +291,8 @@ function checkAiPsOptions(options: AttOptions): void {
   const fit = options.propensity;
   const L = options.psNeighbours ?? 2;
   if (!fit || fit.kind !== 'PropensityFit') badArgument('propensity', "se 'ai-ps' needs the propensity fit the match used: pass { propensity: fit }");
-  if (!(Number.isInteger(L) && L >= 2)) badArgument('psNeighbours', `psNeighbours must be a whole number ≥ 2 (a covariance needs two neighbours), received ${L}`);
+  if (!(Number.isInteger(L) && L >= 2))
+    badArgument('psNeighbours', `psNeighbours must be a whole number ≥ 2 (a covariance needs two neighbours), received ${L}`);
   const info = options.information ?? 'expected';
   if (info !== 'expected' && info !== 'observed') badArgument('information', `information must be 'expected' or 'observed', received ${JSON.stringify(info)}`);
 }
@@ -292,7 +302,17 @@ function checkAiPsOptions(options: AttOptions): void {
  * control from its M nearest treated units on the match distance (ties as the match), then
  * c_t and d (see ./psAdjustment.ts).
  */
-function estimatedScoreAdjustment(data: Table, match: MatchResult, fit: PropensityFit, y: Float64Array, name: string, yhat0: Float64Array, tau: number, L: number, information: Information) {
+function estimatedScoreAdjustment(
+  data: Table,
+  match: MatchResult,
+  fit: PropensityFit,
+  y: Float64Array,
+  name: string,
+  yhat0: Float64Array,
+  tau: number,
+  L: number,
+  information: Information,
+) {
   const n = match.nUnits;
   const d = match.distance!;
   const include = new Uint8Array(n);
@@ -310,7 +330,13 @@ function estimatedScoreAdjustment(data: Table, match: MatchResult, fit: Propensi
     }
   }
   if (badCount > 0) {
-    throw new CounterfactError({ code: 'missing_values', column: name, rows: bad, count: badCount, message: `se 'ai-ps' uses every control's outcome, and \`${name}\` is missing for ${badCount} control(s) (${describeRows(bad, badCount)}): impute them, or drop those rows before fitting the score` });
+    throw new CounterfactError({
+      code: 'missing_values',
+      column: name,
+      rows: bad,
+      count: badCount,
+      message: `se 'ai-ps' uses every control's outcome, and \`${name}\` is missing for ${badCount} control(s) (${describeRows(bad, badCount)}): impute them, or drop those rows before fitting the score`,
+    });
   }
   const effects = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -320,8 +346,18 @@ function estimatedScoreAdjustment(data: Table, match: MatchResult, fit: Propensi
   const X = standardisedDesign(data, fit);
   const Vtheta = inverseInformation(X, fit.link, fit.treatment, fit.scores, fit.linearPredictor, information);
   return aiPsAdjustment({
-    X, y, treatment: match.treatment, scores: fit.scores, f: linkDensity(fit.link, fit.scores, fit.linearPredictor), distance: d,
-    unitEffects: effects, tau, estimand: 'ATT', neighbours: L, Vtheta, include,
+    X,
+    y,
+    treatment: match.treatment,
+    scores: fit.scores,
+    f: linkDensity(fit.link, fit.scores, fit.linearPredictor),
+    distance: d,
+    unitEffects: effects,
+    tau,
+    estimand: 'ATT',
+    neighbours: L,
+    Vtheta,
+    include,
   });
 }
 
@@ -402,9 +438,11 @@ function biasCorrectedOutcomes(match: MatchResult, y: Float64Array, pairY: Float
   const cols: Float64Array[] = [new Float64Array(M).fill(1), ...Z.columns.map((z) => Float64Array.from(p.control, (c) => z[c]!))];
   const yc = Float64Array.from(p.control, (c, m) => (pairY ? pairY[m]! : y[c]!));
   const fit = weightedLeastSquares(cols, yc, Float64Array.from(p.weight), null);
-  if (fit.rank === 0) badArgument('adjust', 'the regression of the outcome on the adjust covariates over the matched controls cannot be fitted: check the covariates');
+  if (fit.rank === 0)
+    badArgument('adjust', 'the regression of the outcome on the adjust covariates over the matched controls cannot be fitted: check the covariates');
   const dropped = Z.names.filter((_, k) => !fit.kept[k + 1]);
-  if (dropped.length > 0) warnings.push(`adjust: ${dropped.join(', ')} dropped from the bias correction (a linear combination of the other covariates among the matched controls)`);
+  if (dropped.length > 0)
+    warnings.push(`adjust: ${dropped.join(', ')} dropped from the bias correction (a linear combination of the other covariates among the matched controls)`);
   const out = new Float64Array(M);
   for (let m = 0; m < M; m++) {
     const t = p.treated[m]!;
@@ -427,7 +465,10 @@ function biasCorrectedOutcomes(match: MatchResult, y: Float64Array, pairY: Float
  */
 /** Weighted means of matched treated and matched control outcomes (the match's unit weights). */
 function weightedMeans(match: MatchResult, y: Float64Array): [number, number] {
-  let st = 0, wt = 0, sc = 0, wc = 0;
+  let st = 0,
+    wt = 0,
+    sc = 0,
+    wc = 0;
   for (let i = 0; i < match.nUnits; i++) {
     const w = match.weights[i]!;
     if (!(w > 0)) continue;
@@ -442,7 +483,15 @@ function weightedMeans(match: MatchResult, y: Float64Array): [number, number] {
   return [st / wt, sc / wc];
 }
 
-function matchedRegression(match: MatchResult, y: Float64Array, pairY: Float64Array | undefined, Z: AdjustmentDesign | null, model: 'interacted' | 'additive', conditional: boolean, warnings: string[]): { estimate: number; se: number; method: string } {
+function matchedRegression(
+  match: MatchResult,
+  y: Float64Array,
+  pairY: Float64Array | undefined,
+  Z: AdjustmentDesign | null,
+  model: 'interacted' | 'additive',
+  conditional: boolean,
+  warnings: string[],
+): { estimate: number; se: number; method: string } {
   const p = match.pairs;
   const n = match.nUnits;
   const M = p.treated.length;
@@ -456,7 +505,11 @@ function matchedRegression(match: MatchResult, y: Float64Array, pairY: Float64Ar
     sets[c] = t;
     sets[t] = t;
   }
-  const unit: number[] = [], ys: number[] = [], ts: number[] = [], ws: number[] = [], gs: number[] = [];
+  const unit: number[] = [],
+    ys: number[] = [],
+    ts: number[] = [],
+    ws: number[] = [],
+    gs: number[] = [];
   const row = (u: number, yv: number, t: number, w: number, g: number) => {
     unit.push(u);
     ys.push(yv);
@@ -485,36 +538,57 @@ function matchedRegression(match: MatchResult, y: Float64Array, pairY: Float64Ar
   const t = Float64Array.from(ts);
   const cols: Float64Array[] = [new Float64Array(ys.length).fill(1), t];
   const names = Z?.names ?? [];
-  const zs = (Z?.columns ?? []).map((z) => scaledColumn(Float64Array.from(unit, (u) => z[u]!), w));
+  const zs = (Z?.columns ?? []).map((z) =>
+    scaledColumn(
+      Float64Array.from(unit, (u) => z[u]!),
+      w,
+    ),
+  );
   if (model === 'interacted') {
     // Centred at the matched treated units' mean, so the treatment coefficient is the average of
     // the fitted Ŷ(1) − Ŷ(0) over them: MatchIt's g-computation for the ATT.
     for (const z of zs) {
-      let s = 0, c = 0;
-      for (let r = 0; r < z.length; r++) if (t[r] === 1) { s += z[r]!; c++; }
+      let s = 0,
+        c = 0;
+      for (let r = 0; r < z.length; r++)
+        if (t[r] === 1) {
+          s += z[r]!;
+          c++;
+        }
       const mean = s / c;
       for (let r = 0; r < z.length; r++) z[r]! -= mean;
     }
     cols.push(...zs, ...zs.map((z) => Float64Array.from(z, (v, r) => v * t[r]!)));
   } else cols.push(...zs);
   const fit = weightedLeastSquares(cols, Float64Array.from(ys), w, Int32Array.from(gs));
-  if (!fit.kept[1]) badArgument('adjust', 'treatment is a linear combination of the adjust covariates in the matched sample: drop the covariate that separates treated from controls');
+  if (!fit.kept[1])
+    badArgument(
+      'adjust',
+      'treatment is a linear combination of the adjust covariates in the matched sample: drop the covariate that separates treated from controls',
+    );
   const dropped = names.filter((_, k) => !fit.kept[k + 2]);
   const droppedT = model === 'interacted' ? names.filter((_, k) => fit.kept[k + 2] && !fit.kept[k + 2 + names.length]) : [];
   const kept = names.filter((_, k) => fit.kept[k + 2]);
-  if (dropped.length > 0) warnings.push(`adjust: ${dropped.join(', ')} dropped from the regression (constant or a linear combination of the other covariates in the matched sample; lm reports NA)`);
-  if (droppedT.length > 0) warnings.push(`adjust: the interaction of treatment with ${droppedT.join(', ')} dropped (constant or collinear among the matched treated units)`);
+  if (dropped.length > 0)
+    warnings.push(
+      `adjust: ${dropped.join(', ')} dropped from the regression (constant or a linear combination of the other covariates in the matched sample; lm reports NA)`,
+    );
+  if (droppedT.length > 0)
+    warnings.push(`adjust: the interaction of treatment with ${droppedT.join(', ')} dropped (constant or collinear among the matched treated units)`);
   const rhs = kept.map((k) => ` + ${k}`).join('');
-  const formula = !Z ? 'weighted regression'
-    : model === 'interacted' ? `regression on the matched sample, y ~ treat * (${kept.join(' + ')}) with the covariates centred at the treated mean, weighted (g-computation)`
-    : `regression on the matched sample, y ~ treat${rhs}, weighted`;
+  const formula = !Z
+    ? 'weighted regression'
+    : model === 'interacted'
+      ? `regression on the matched sample, y ~ treat * (${kept.join(' + ')}) with the covariates centred at the treated mean, weighted (g-computation)`
+      : `regression on the matched sample, y ~ treat${rhs}, weighted`;
   let se = fit.se[1]!;
   let target = '';
   if (Z && model === 'interacted' && !conditional) {
     // The population ATT also varies with the treated units' covariates: add
     // (1/N1²) Σ_treated (τ̂(X_i) − τ̂)², τ̂(X_i) − τ̂ = γ̂'(X_i − X̄_treated) (the interaction terms).
     const k = zs.length;
-    let n1 = 0, ss = 0;
+    let n1 = 0,
+      ss = 0;
     for (let r = 0; r < t.length; r++) {
       if (t[r] !== 1) continue;
       n1++;
@@ -535,6 +609,11 @@ function matchedRegression(match: MatchResult, y: Float64Array, pairY: Float64Ar
  */
 export function wlsClusterSe(rows: readonly { y: number; t: number; w: number; g: number }[]): number {
   const cols = [new Float64Array(rows.length).fill(1), Float64Array.from(rows, (r) => r.t)];
-  const fit = weightedLeastSquares(cols, Float64Array.from(rows, (r) => r.y), Float64Array.from(rows, (r) => r.w), Int32Array.from(rows, (r) => r.g));
+  const fit = weightedLeastSquares(
+    cols,
+    Float64Array.from(rows, (r) => r.y),
+    Float64Array.from(rows, (r) => r.w),
+    Int32Array.from(rows, (r) => r.g),
+  );
   return fit.se[1]!;
 }

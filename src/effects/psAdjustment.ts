@@ -126,7 +126,14 @@ export type Information = 'expected' | 'observed';
  * the same for logit; for probit w = λ(λ + η) when treated and λ₀(λ₀ − η) otherwise, with
  * λ = φ/Φ and λ₀ = φ/(1 − Φ).
  */
-export function inverseInformation(X: readonly Float64Array[], link: Link, treatment: Uint8Array, scores: Float64Array, eta: Float64Array, kind: Information): Float64Array {
+export function inverseInformation(
+  X: readonly Float64Array[],
+  link: Link,
+  treatment: Uint8Array,
+  scores: Float64Array,
+  eta: Float64Array,
+  kind: Information,
+): Float64Array {
   const k = X.length;
   const n = scores.length;
   const A = new Float64Array(k * k);
@@ -154,7 +161,11 @@ export function inverseInformation(X: readonly Float64Array[], link: Link, treat
   }
   for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) A[b * k + a] = A[a * k + b]!;
   const inv = invertSpd(A, k);
-  if (!inv) badArgument('propensity', 'the information matrix of the propensity model is singular (separation or collinear covariates): fix the propensity model before asking for se \'ai-ps\'');
+  if (!inv)
+    badArgument(
+      'propensity',
+      "the information matrix of the propensity model is singular (separation or collinear covariates): fix the propensity model before asking for se 'ai-ps'",
+    );
   return inv;
 }
 

@@ -44,7 +44,13 @@ export interface PsMatchingEstimate {
   readonly nControls: number;
   /** Fewest and most matches a unit received (more than M when there are ties). */
   readonly matches: { readonly min: number; readonly max: number };
-  readonly settings: { readonly neighbours: number; readonly varNeighbours: number; readonly information: Information; readonly link: string; readonly level: number };
+  readonly settings: {
+    readonly neighbours: number;
+    readonly varNeighbours: number;
+    readonly information: Information;
+    readonly link: string;
+    readonly level: number;
+  };
   readonly method: string;
   readonly warnings: readonly string[];
 }
@@ -67,11 +73,13 @@ export function estimatePSMatching(input: TableInput, fit: PropensityFit, option
   const level = options.level ?? 0.95;
   if (estimand !== 'ATT' && estimand !== 'ATE') badArgument('estimand', `estimand must be 'ATT' or 'ATE', received ${JSON.stringify(estimand)}`);
   if (!(Number.isInteger(M) && M >= 1)) badArgument('neighbours', `neighbours must be a whole number ≥ 1, received ${M}`);
-  if (!(Number.isInteger(L) && L >= 2)) badArgument('varNeighbours', `varNeighbours must be a whole number ≥ 2 (covariances need two neighbours), received ${L}`);
-  if (information !== 'expected' && information !== 'observed') badArgument('information', `information must be 'expected' or 'observed', received ${JSON.stringify(information)}`);
+  if (!(Number.isInteger(L) && L >= 2))
+    badArgument('varNeighbours', `varNeighbours must be a whole number ≥ 2 (covariances need two neighbours), received ${L}`);
+  if (information !== 'expected' && information !== 'observed')
+    badArgument('information', `information must be 'expected' or 'observed', received ${JSON.stringify(information)}`);
   if (!(level > 0 && level < 1)) badArgument('level', `level must be between 0 and 1, received ${level}`);
   const n = table.nRows;
-  const name = typeof options.outcome === 'string' ? options.outcome : options.outcomeName ?? 'outcome';
+  const name = typeof options.outcome === 'string' ? options.outcome : (options.outcomeName ?? 'outcome');
   const y = typeof options.outcome === 'string' ? getNumeric(table, options.outcome, 'outcome', true) : options.outcome;
   if (y.length !== n) badArgument('outcome', `outcome has ${y.length} values but the data have ${n} rows`);
   const bad: number[] = [];
@@ -83,14 +91,23 @@ export function estimatePSMatching(input: TableInput, fit: PropensityFit, option
     }
   }
   if (badCount > 0) {
-    throw new CounterfactError({ code: 'missing_values', column: name, rows: bad, count: badCount, message: `outcome \`${name}\` is missing or not finite for ${badCount} unit(s) (${describeRows(bad, badCount)}): every unit is matched, so impute them or drop those rows before fitting the score` });
+    throw new CounterfactError({
+      code: 'missing_values',
+      column: name,
+      rows: bad,
+      count: badCount,
+      message: `outcome \`${name}\` is missing or not finite for ${badCount} unit(s) (${describeRows(bad, badCount)}): every unit is matched, so impute them or drop those rows before fitting the score`,
+    });
   }
   const t = fit.treatment;
   const d = fit.scores;
   const groups = [sortGroup(d, t, 0), sortGroup(d, t, 1)] as const;
   const n1 = groups[1].idx.length;
   const n0 = groups[0].idx.length;
-  for (const [g, label] of [[n0, 'control'], [n1, 'treated']] as const) {
+  for (const [g, label] of [
+    [n0, 'control'],
+    [n1, 'treated'],
+  ] as const) {
     if (g < Math.max(M, L + 1)) badArgument('propensity', `only ${g} ${label} unit(s): matching needs at least ${Math.max(M, L + 1)} in each group`);
   }
 
@@ -144,12 +161,25 @@ export function estimatePSMatching(input: TableInput, fit: PropensityFit, option
   const X = standardisedDesign(table, fit);
   const Vtheta = inverseInformation(X, fit.link, t, fit.scores, fit.linearPredictor, information);
   const adj = aiPsAdjustment({
-    X, y, treatment: t, scores: fit.scores, f: linkDensity(fit.link, fit.scores, fit.linearPredictor), distance: d,
-    unitEffects: effects, tau, estimand, neighbours: L, Vtheta,
+    X,
+    y,
+    treatment: t,
+    scores: fit.scores,
+    f: linkDensity(fit.link, fit.scores, fit.linearPredictor),
+    distance: d,
+    unitEffects: effects,
+    tau,
+    estimand,
+    neighbours: L,
+    Vtheta,
   });
   const vAdj = v - adj.cVc + adj.dVd;
   if (!(vAdj > 0)) {
-    throw new CounterfactError({ code: 'bad_argument', column: 'varNeighbours', message: `the adjusted variance is not positive (${vAdj.toPrecision(3)}: the estimated-score correction exceeds the Abadie–Imbens variance); raise varNeighbours or use a larger sample` });
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: 'varNeighbours',
+      message: `the adjusted variance is not positive (${vAdj.toPrecision(3)}: the estimated-score correction exceeds the Abadie–Imbens variance); raise varNeighbours or use a larger sample`,
+    });
   }
   const warnings: string[] = [];
   if (adj.thinUnits > 0) warnings.push(`${adj.thinUnits} unit-group covariance(s) had fewer than 2 neighbours and were taken as 0`);

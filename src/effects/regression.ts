@@ -94,8 +94,13 @@ export function weightedLeastSquares(X: readonly Float64Array[], y: Float64Array
 
 /** Centre and scale a column (n − 1 divisor) over the rows with w > 0; constant columns are only centred. */
 export function scaledColumn(v: Float64Array, w: Float64Array): Float64Array {
-  let n = 0, m = 0;
-  for (let i = 0; i < v.length; i++) if (w[i]! > 0) { n++; m += v[i]!; }
+  let n = 0,
+    m = 0;
+  for (let i = 0; i < v.length; i++)
+    if (w[i]! > 0) {
+      n++;
+      m += v[i]!;
+    }
   m /= Math.max(1, n);
   let ss = 0;
   for (let i = 0; i < v.length; i++) if (w[i]! > 0) ss += (v[i]! - m) ** 2;

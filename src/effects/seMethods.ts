@@ -52,15 +52,23 @@ export const SE_METHODS: readonly SeMethodSpec[] = Object.freeze([
     description:
       'The Abadie–Imbens (2006) variance corrected for the estimation of the propensity score (Abadie & Imbens 2016, Econometrica 84(2)). For nearest-neighbour matching with replacement on the score, every treated unit matched. Use it with --var-matches 1 for the plain matching estimator with replacement.',
     appliesTo: (f) =>
-      f.method !== 'nearest' ? `--se ai-ps applies to nearest-neighbour matching on the propensity score, not to ${f.method} matching: use --se ai`
-      : !f.replace ? '--se ai-ps needs --replace (matching with replacement): add --replace, or use --se ai'
-      : f.exact.length > 0 ? '--se ai-ps has no version for exact strata: drop --exact, or use --se ai'
-      : f.droppedTreated > 0 ? '--se ai-ps needs every treated unit matched: drop --caliper and --discard, or use --se ai'
-      : f.pairOutcome ? "--se ai-ps has no version for outcomes measured at each treated unit's date (--spells): use --se ai"
-      : f.adjust ? '--se ai-ps covers the plain matching estimator, not the bias-corrected one: drop --adjust, or use --se ai with --adjust'
-      : !f.hasDistance ? '--se ai-ps needs a match made on the propensity score, and this one has no distance: use --se ai'
-      : !f.propensity ? '--se ai-ps needs the propensity fit the match was made from (the `propensity` option)'
-      : null,
+      f.method !== 'nearest'
+        ? `--se ai-ps applies to nearest-neighbour matching on the propensity score, not to ${f.method} matching: use --se ai`
+        : !f.replace
+          ? '--se ai-ps needs --replace (matching with replacement): add --replace, or use --se ai'
+          : f.exact.length > 0
+            ? '--se ai-ps has no version for exact strata: drop --exact, or use --se ai'
+            : f.droppedTreated > 0
+              ? '--se ai-ps needs every treated unit matched: drop --caliper and --discard, or use --se ai'
+              : f.pairOutcome
+                ? "--se ai-ps has no version for outcomes measured at each treated unit's date (--spells): use --se ai"
+                : f.adjust
+                  ? '--se ai-ps covers the plain matching estimator, not the bias-corrected one: drop --adjust, or use --se ai with --adjust'
+                  : !f.hasDistance
+                    ? '--se ai-ps needs a match made on the propensity score, and this one has no distance: use --se ai'
+                    : !f.propensity
+                      ? '--se ai-ps needs the propensity fit the match was made from (the `propensity` option)'
+                      : null,
   },
   {
     name: 'pairs',

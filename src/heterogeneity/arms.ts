@@ -104,7 +104,17 @@ export function evaluateArms(data: TableInput, spec: Omit<EvaluateSpec, 'treatme
       evaluation,
     };
   };
-  const results = arms.map((a) => run((l) => l === a || l === control, (l) => l === a, a));
-  const overall = run((l) => l === control || arms.includes(l), (l) => l !== control, 'all treated');
+  const results = arms.map((a) =>
+    run(
+      (l) => l === a || l === control,
+      (l) => l === a,
+      a,
+    ),
+  );
+  const overall = run(
+    (l) => l === control || arms.includes(l),
+    (l) => l !== control,
+    'all treated',
+  );
   return Object.freeze({ kind: 'ArmsEffects', armColumn: options.arm, controlValue: control, arms: results, overall });
 }

@@ -75,15 +75,15 @@ export interface SubgroupEffects {
  * const s = estimateBySubgroup(data, spec, { by: 'age_band', minCellCount: 10 });
  * s.rows.map((r) => [r.subgroup, r.estimate]); // [['<30', 0.15], ['30-49', 0.12], ['50+', null]] (50+ suppressed)
  */
-export function estimateBySubgroup(
-  data: TableInput,
-  spec: Omit<EvaluateSpec, 'outcome'> & { outcome?: string },
-  options: SubgroupOptions,
-): SubgroupEffects {
+export function estimateBySubgroup(data: TableInput, spec: Omit<EvaluateSpec, 'outcome'> & { outcome?: string }, options: SubgroupOptions): SubgroupEffects {
   const table = toTable(data);
   const minCell = options.minCellCount ?? 10;
   if (!(Number.isInteger(minCell) && minCell >= 0)) {
-    throw new CounterfactError({ code: 'bad_argument', column: 'minCellCount', message: `minCellCount must be a non-negative whole number, received ${minCell}` });
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: 'minCellCount',
+      message: `minCellCount must be a non-negative whole number, received ${minCell}`,
+    });
   }
   const labels = columnLabels(getColumn(table, options.by, 'subgroup'));
   const missing: number[] = [];
@@ -107,7 +107,10 @@ export function estimateBySubgroup(
   const prior = Array.isArray(spec.matching?.exact) ? (spec.matching.exact as string[]) : [];
   const methodName = spec.matching?.method ?? 'nearest';
   if (!options.treatedOnly && !('exact' in matchingMethod(methodName).options)) {
-    badArgument('by', `a subgroup re-matches exactly on \`${options.by}\`, and ${methodName} matching has no exact strata: use nearest or geographic matching, or treatedOnly: true`);
+    badArgument(
+      'by',
+      `a subgroup re-matches exactly on \`${options.by}\`, and ${methodName} matching has no exact strata: use nearest or geographic matching, or treatedOnly: true`,
+    );
   }
   const exact = options.treatedOnly ? prior : [...new Set([...prior, options.by])];
   const evaluation = evaluateDesign(table, { ...spec, matching: { ...(spec.matching ?? {}), exact } });
@@ -120,7 +123,14 @@ export function estimateBySubgroup(
     if (options.spellOutcome) {
       const o = options.spellOutcome;
       const [st] = statusForMatches(o.spells, m, o.referenceDays, [o.horizon]);
-      return estimateATT(table, m, { outcome: st!.unitOutcome, pairOutcome: st!.pairOutcome, outcomeName: `employed at ${o.horizon} months`, se: spec.se ?? 'ai', varMatches: spec.varMatches, level });
+      return estimateATT(table, m, {
+        outcome: st!.unitOutcome,
+        pairOutcome: st!.pairOutcome,
+        outcomeName: `employed at ${o.horizon} months`,
+        se: spec.se ?? 'ai',
+        varMatches: spec.varMatches,
+        level,
+      });
     }
     return estimateATT(table, m, { outcome: spec.outcome!, se: spec.se ?? 'ai', varMatches: spec.varMatches, level });
   };

@@ -47,7 +47,8 @@ export function createParallelAccumulator(options: { workers?: number } = {}): P
     return wk;
   });
   const shared = (a: Float64Array): SharedArrayBuffer => {
-    if (!(a.buffer instanceof SharedArrayBuffer)) throw new Error('parallel accumulator: columns must be allocated with accumulator.allocate or accumulator.share');
+    if (!(a.buffer instanceof SharedArrayBuffer))
+      throw new Error('parallel accumulator: columns must be allocated with accumulator.allocate or accumulator.share');
     return a.buffer;
   };
   let out: Float64Array | null = null;

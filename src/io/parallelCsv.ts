@@ -438,7 +438,12 @@ async function readParallel(path: string, size: number, W: number, options: Para
             if (!c) return null;
             if (!addMeta(out[j]!, c, j)) throw new Fallback();
             const col = out[j]!;
-            if (col.i32) return { sab: col.i32.buffer as SharedArrayBuffer, at: rows, remap: c.text ? Int32Array.from(c.labels, (l) => col.codeOf(l)) : new Int32Array(0) };
+            if (col.i32)
+              return {
+                sab: col.i32.buffer as SharedArrayBuffer,
+                at: rows,
+                remap: c.text ? Int32Array.from(c.labels, (l) => col.codeOf(l)) : new Int32Array(0),
+              };
             return { sab: col.f64!.buffer as SharedArrayBuffer, at: rows, remap: null };
           });
           copies.push(send(pool[k]!, { type: 'copy', dest }));

@@ -87,7 +87,9 @@ async function readParquet(path: string, size: number, options: ReadOptions) {
   const { parquetMetadata, parquetRead, parquetSchema } = await import('hyparquet');
   const buf = readFileSync(path);
   // The file's own bytes (no copy when the Buffer owns its whole ArrayBuffer, as large reads do).
-  const file = (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? buf.buffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)) as ArrayBuffer;
+  const file = (
+    buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? buf.buffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)
+  ) as ArrayBuffer;
   // One row group at a time, each page written straight into a typed column (no row objects,
   // no whole-column JS arrays): memory is the columns plus one decoded row group.
   let names: string[];
@@ -96,7 +98,9 @@ async function readParquet(path: string, size: number, options: ReadOptions) {
   try {
     const meta = parquetMetadata(file);
     n = Number(meta.num_rows);
-    names = parquetSchema(meta).children.map((c: { element: { name: string } }) => c.element.name).filter((c: string) => !options.columns || options.columns.includes(c));
+    names = parquetSchema(meta)
+      .children.map((c: { element: { name: string } }) => c.element.name)
+      .filter((c: string) => !options.columns || options.columns.includes(c));
     for (const c of names) sinks[c] = new ParquetSink(n);
     let rowStart = 0;
     for (const group of meta.row_groups) {
@@ -158,7 +162,16 @@ class ParquetSink {
 
   put(values: ArrayLike<unknown>, from: number, to: number): void {
     const m = Math.min(to - from, values.length);
-    if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array || values instanceof Int8Array || values instanceof Int16Array || values instanceof Uint16Array || values instanceof Uint32Array) {
+    if (
+      values instanceof Float64Array ||
+      values instanceof Float32Array ||
+      values instanceof Int32Array ||
+      values instanceof Uint8Array ||
+      values instanceof Int8Array ||
+      values instanceof Int16Array ||
+      values instanceof Uint16Array ||
+      values instanceof Uint32Array
+    ) {
       if (!this.codes) {
         this.nums ??= new Float64Array(this.n).fill(NaN);
         this.nums.set(m === values.length ? values : values.subarray(0, m), from);

@@ -23,8 +23,14 @@ export async function writeTableFile(table: Table, path: string): Promise<void> 
       const c = table.columns[name]!;
       cols[name] =
         c.kind === 'numeric'
-          ? arrow.vectorFromArray(Array.from(c.values, (v) => (Number.isNaN(v) ? null : v)), new arrow.Float64())
-          : arrow.vectorFromArray(Array.from(c.codes, (k) => (k < 0 ? null : c.levels[k]!)), new arrow.Utf8());
+          ? arrow.vectorFromArray(
+              Array.from(c.values, (v) => (Number.isNaN(v) ? null : v)),
+              new arrow.Float64(),
+            )
+          : arrow.vectorFromArray(
+              Array.from(c.codes, (k) => (k < 0 ? null : c.levels[k]!)),
+              new arrow.Utf8(),
+            );
     }
     writeFileSync(path, arrow.tableToIPC(new arrow.Table(cols as never), 'file'));
     return;
@@ -43,7 +49,11 @@ export async function writeTableFile(table: Table, path: string): Promise<void> 
     return;
   }
   if (ext !== '.csv' && ext !== '.txt') {
-    throw new CounterfactError({ code: 'bad_argument', column: path, message: `cannot write ${ext || 'files without an extension'}: use .csv, .arrow or .parquet` });
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: path,
+      message: `cannot write ${ext || 'files without an extension'}: use .csv, .arrow or .parquet`,
+    });
   }
   const fd = openSync(path, 'w');
   try {

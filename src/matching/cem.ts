@@ -77,7 +77,8 @@ function sd(x: Float64Array): number {
 }
 
 function range(x: Float64Array): [number, number] {
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
     if (v < min) min = v;
@@ -121,7 +122,8 @@ function breaksFor(name: string, x: Float64Array, spec: CemCutpoints): Float64Ar
       badArgument('cutpoints', `cutpoints for \`${name}\` is ${describeCut(spec)}, not a known rule: ${fix} ('fd' is not supported)`);
     }
   } else if (typeof spec === 'number') {
-    if (!(Number.isInteger(spec) && spec >= 0)) badArgument('cutpoints', `cutpoints for \`${name}\` must be a whole number of bins ≥ 0, received ${spec}: ${fix}`);
+    if (!(Number.isInteger(spec) && spec >= 0))
+      badArgument('cutpoints', `cutpoints for \`${name}\` must be a whole number of bins ≥ 0, received ${spec}: ${fix}`);
     if (spec === 0) return null;
     if (spec === 1) return 'drop';
     bins = spec;
@@ -137,7 +139,8 @@ function breaksFor(name: string, x: Float64Array, spec: CemCutpoints): Float64Ar
 
 /** R's findInterval(x, breaks) with breaks starting at −∞: the number of breaks ≤ x. */
 function findInterval(x: number, breaks: Float64Array): number {
-  let lo = 0, hi = breaks.length;
+  let lo = 0,
+    hi = breaks.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (breaks[mid]! <= x) lo = mid + 1;
@@ -182,21 +185,28 @@ export function matchCEM(data: TableInput, options: CemOptions): CemResult {
   const dup = covariates.find((c, k) => covariates.indexOf(c) !== k);
   if (dup !== undefined) badArgument('covariates', `covariate \`${dup}\` is listed twice: list each once`);
   const treatment = resolveTreatment(table, options.treatment, options.treatedValue);
-  if (covariates.includes(options.treatment)) badArgument('covariates', `the treatment column \`${options.treatment}\` cannot also be a covariate: remove it from covariates`);
+  if (covariates.includes(options.treatment))
+    badArgument('covariates', `the treatment column \`${options.treatment}\` cannot also be a covariate: remove it from covariates`);
 
   const grouping = options.grouping ?? {};
   if (typeof grouping !== 'object' || grouping === null || Array.isArray(grouping)) {
     badArgument('grouping', 'grouping must be an object with an entry per categorical covariate: { race: [["white", "hispan"]] }');
   }
   const categorical = new Set(options.categorical ?? []);
-  for (const c of categorical) if (!covariates.includes(c)) badArgument('categorical', `\`${c}\` is in categorical but not in covariates: add it to covariates or remove it`);
-  for (const g of Object.keys(grouping)) if (!covariates.includes(g)) badArgument('grouping', `\`${g}\` is in grouping but not in covariates: add it to covariates or remove it from grouping`);
+  for (const c of categorical)
+    if (!covariates.includes(c)) badArgument('categorical', `\`${c}\` is in categorical but not in covariates: add it to covariates or remove it`);
+  for (const g of Object.keys(grouping))
+    if (!covariates.includes(g)) badArgument('grouping', `\`${g}\` is in grouping but not in covariates: add it to covariates or remove it from grouping`);
   const cutOpt = options.cutpoints ?? 'sturges';
   const perCov = isPerCovariate(cutOpt) ? cutOpt : null;
   if (perCov) {
     for (const c of Object.keys(perCov)) {
       if (!covariates.includes(c)) badArgument('cutpoints', `\`${c}\` is in cutpoints but not in covariates: add it to covariates or remove it from cutpoints`);
-      if (c in grouping) badArgument('cutpoints', `\`${c}\` is in both cutpoints and grouping: use cutpoints for numeric covariates and grouping for categorical ones, not both`);
+      if (c in grouping)
+        badArgument(
+          'cutpoints',
+          `\`${c}\` is in both cutpoints and grouping: use cutpoints for numeric covariates and grouping for categorical ones, not both`,
+        );
       if (categorical.has(c)) badArgument('cutpoints', `\`${c}\` is in both cutpoints and categorical: remove one`);
     }
   }
@@ -229,52 +239,77 @@ export function matchCEM(data: TableInput, options: CemOptions): CemResult {
           codes[i] = c;
         }
         if (missing > 0) {
-          throw new CounterfactError({ code: 'missing_values', column: name, rows, count: missing, message: `covariate \`${name}\` has ${missing} missing values (${describeRows(rows, missing)}): impute or drop those rows` });
+          throw new CounterfactError({
+            code: 'missing_values',
+            column: name,
+            rows,
+            count: missing,
+            message: `covariate \`${name}\` has ${missing} missing values (${describeRows(rows, missing)}): impute or drop those rows`,
+          });
         }
         levels = col.levels.length;
       } else {
-      let labels: string[];
-      if (col.kind === 'categorical') {
-        const missing: number[] = [];
-        let count = 0;
-        labels = new Array<string>(n);
-        for (let i = 0; i < n; i++) {
-          const c = col.codes[i]!;
-          if (c < 0) {
-            count++;
-            if (missing.length < 5) missing.push(i);
-          } else labels[i] = col.levels[c]!;
-        }
-        if (count > 0) {
-          throw new CounterfactError({ code: 'missing_values', column: name, rows: missing, count, message: `covariate \`${name}\` has ${count} missing values (${describeRows(missing, count)}): impute or drop those rows` });
-        }
-      } else {
-        const v = getNumeric(table, name, 'covariate');
-        labels = Array.from(v, (x) => String(x));
-      }
-      if (groups !== undefined) {
-        if (!Array.isArray(groups) || groups.some((g) => !Array.isArray(g) || g.length === 0 || g.some((x: unknown) => typeof x !== 'string' && typeof x !== 'number'))) {
-          badArgument('grouping', `grouping for \`${name}\` must be a list of groups, each a non-empty list of levels, e.g. [["a", "b"], ["c", "d"]], received ${JSON.stringify(groups)}`);
-        }
-        const present = new Set(labels);
-        for (const g of groups as readonly (readonly (string | number)[])[]) {
-          const vals = g.map((x) => String(x));
-          const unknown = vals.filter((v) => !present.has(v));
-          if (unknown.length > 0) {
-            badArgument('grouping', `grouping for \`${name}\` names level(s) ${unknown.map((u) => `"${u}"`).join(', ')} not in the data (levels: ${[...present].sort().slice(0, 10).map((u) => `"${u}"`).join(', ')}${present.size > 10 ? ', …' : ''}): fix the spelling or remove them`);
+        let labels: string[];
+        if (col.kind === 'categorical') {
+          const missing: number[] = [];
+          let count = 0;
+          labels = new Array<string>(n);
+          for (let i = 0; i < n; i++) {
+            const c = col.codes[i]!;
+            if (c < 0) {
+              count++;
+              if (missing.length < 5) missing.push(i);
+            } else labels[i] = col.levels[c]!;
           }
-          const set = new Set(vals);
-          const to = vals[0]!;
-          for (let i = 0; i < n; i++) if (set.has(labels[i]!)) labels[i] = to;
+          if (count > 0) {
+            throw new CounterfactError({
+              code: 'missing_values',
+              column: name,
+              rows: missing,
+              count,
+              message: `covariate \`${name}\` has ${count} missing values (${describeRows(missing, count)}): impute or drop those rows`,
+            });
+          }
+        } else {
+          const v = getNumeric(table, name, 'covariate');
+          labels = Array.from(v, (x) => String(x));
         }
-      }
-      const map = new Map<string, number>();
-      for (let i = 0; i < n; i++) {
-        let c = map.get(labels[i]!);
-        if (c === undefined) map.set(labels[i]!, (c = map.size));
-        codes[i] = c;
-      }
-      levels = map.size;
+        if (groups !== undefined) {
+          if (
+            !Array.isArray(groups) ||
+            groups.some((g) => !Array.isArray(g) || g.length === 0 || g.some((x: unknown) => typeof x !== 'string' && typeof x !== 'number'))
+          ) {
+            badArgument(
+              'grouping',
+              `grouping for \`${name}\` must be a list of groups, each a non-empty list of levels, e.g. [["a", "b"], ["c", "d"]], received ${JSON.stringify(groups)}`,
+            );
+          }
+          const present = new Set(labels);
+          for (const g of groups as readonly (readonly (string | number)[])[]) {
+            const vals = g.map((x) => String(x));
+            const unknown = vals.filter((v) => !present.has(v));
+            if (unknown.length > 0) {
+              badArgument(
+                'grouping',
+                `grouping for \`${name}\` names level(s) ${unknown.map((u) => `"${u}"`).join(', ')} not in the data (levels: ${[...present]
+                  .sort()
+                  .slice(0, 10)
+                  .map((u) => `"${u}"`)
+                  .join(', ')}${present.size > 10 ? ', …' : ''}): fix the spelling or remove them`,
+              );
+            }
+            const set = new Set(vals);
+            const to = vals[0]!;
+            for (let i = 0; i < n; i++) if (set.has(labels[i]!)) labels[i] = to;
+          }
+        }
+        const map = new Map<string, number>();
+        for (let i = 0; i < n; i++) {
+          let c = map.get(labels[i]!);
+          if (c === undefined) map.set(labels[i]!, (c = map.size));
+          codes[i] = c;
+        }
+        levels = map.size;
       }
     } else {
       const x = getNumeric(table, name, 'covariate');
@@ -325,7 +360,8 @@ export function matchCEM(data: TableInput, options: CemOptions): CemResult {
   }
 
   // Strata holding both groups, numbered by first appearance among the first row's group.
-  const hasT = new Uint8Array(nProfiles), hasC = new Uint8Array(nProfiles);
+  const hasT = new Uint8Array(nProfiles),
+    hasC = new Uint8Array(nProfiles);
   for (let i = 0; i < n; i++) (treatment[i] ? hasT : hasC)[stratum[i]!] = 1;
   const id = new Int32Array(nProfiles);
   let S = 0;
@@ -335,7 +371,12 @@ export function matchCEM(data: TableInput, options: CemOptions): CemResult {
     if (treatment[i] === first && hasT[s] && hasC[s] && id[s] === 0) id[s] = ++S;
   }
   if (S === 0) {
-    throw new CounterfactError({ code: 'no_overlap', column: 'cutpoints', message: 'no stratum holds both treated and control units, so no units were matched: coarsen further (fewer bins in cutpoints, merge levels with grouping) or match on fewer covariates' });
+    throw new CounterfactError({
+      code: 'no_overlap',
+      column: 'cutpoints',
+      message:
+        'no stratum holds both treated and control units, so no units were matched: coarsen further (fewer bins in cutpoints, merge levels with grouping) or match on fewer covariates',
+    });
   }
   const subclass = new Int32Array(n);
   const unmatched: UnmatchedUnit[] = [];
@@ -343,7 +384,12 @@ export function matchCEM(data: TableInput, options: CemOptions): CemResult {
     subclass[i] = id[stratum[i]!]!;
     if (subclass[i] === 0 && treatment[i]) unmatched.push({ index: i, reason: 'no-control-in-stratum' });
   }
-  const warnings = unmatched.length > 0 ? [`${unmatched.length} treated unit(s) have no control with the same coarsened covariates and are dropped: coarsen further (fewer bins, grouping) to keep more of them`] : [];
+  const warnings =
+    unmatched.length > 0
+      ? [
+          `${unmatched.length} treated unit(s) have no control with the same coarsened covariates and are dropped: coarsen further (fewer bins, grouping) to keep more of them`,
+        ]
+      : [];
   const result = buildSubclassResult({
     method: 'cem',
     treatment,

@@ -54,7 +54,8 @@ export function matchGeographic(options: GeographicOptions): MatchResult {
   const replace = options.replace ?? false;
   const caliper = options.caliperKm ?? Infinity;
   if (!(Number.isInteger(ratio) && ratio >= 1)) badArgument('ratio', `ratio must be a whole number ≥ 1, received ${ratio}`);
-  if (options.caliperKm !== undefined && !(options.caliperKm > 0)) badArgument('caliperKm', `caliperKm must be a positive number of kilometres, received ${options.caliperKm}`);
+  if (options.caliperKm !== undefined && !(options.caliperKm > 0))
+    badArgument('caliperKm', `caliperKm must be a positive number of kilometres, received ${options.caliperKm}`);
   if (lat.length !== n || lon.length !== n) badArgument('lat/lon', `lat and lon must have one value per unit (${n})`);
   const bad: number[] = [];
   let badCount = 0;
@@ -65,7 +66,13 @@ export function matchGeographic(options: GeographicOptions): MatchResult {
     }
   }
   if (badCount) {
-    throw new CounterfactError({ code: 'missing_values', column: 'lat/lon', rows: bad, count: badCount, message: `${badCount} unit(s) have missing or out-of-range coordinates (${describeRows(bad, badCount)}): geocode them or drop them` });
+    throw new CounterfactError({
+      code: 'missing_values',
+      column: 'lat/lon',
+      rows: bad,
+      count: badCount,
+      message: `${badCount} unit(s) have missing or out-of-range coordinates (${describeRows(bad, badCount)}): geocode them or drop them`,
+    });
   }
   if (options.exact?.length && !options.data) badArgument('exact', 'exact matching needs the data: pass options.data');
   if (options.exact?.length && options.data!.nRows !== n) badArgument('data', `data has ${options.data!.nRows} rows but there are ${n} coordinates`);
@@ -124,7 +131,8 @@ export function matchGeographic(options: GeographicOptions): MatchResult {
       if (!treatment[i] || failed.has(i)) continue;
       const c = nearestFree(i);
       if (c < 0) {
-        if (nMatches[i] === 0) failed.set(i, index[stratum[i]!] === null ? 'no-control-in-stratum' : c === -2 ? 'no-control-within-caliper' : 'controls-exhausted');
+        if (nMatches[i] === 0)
+          failed.set(i, index[stratum[i]!] === null ? 'no-control-in-stratum' : c === -2 ? 'no-control-within-caliper' : 'controls-exhausted');
         continue;
       }
       if (!replace) {
@@ -155,7 +163,15 @@ export function matchGeographic(options: GeographicOptions): MatchResult {
     },
     discarded: new Uint8Array(n),
     unmatchedTreated: unmatched,
-    settings: { method: 'geographic', ratio, replace, caliperKm: options.caliperKm ?? null, exact: [...(options.exact ?? [])], order: 'data', earthRadiusKm: EARTH_RADIUS_KM },
+    settings: {
+      method: 'geographic',
+      ratio,
+      replace,
+      caliperKm: options.caliperKm ?? null,
+      exact: [...(options.exact ?? [])],
+      order: 'data',
+      earthRadiusKm: EARTH_RADIUS_KM,
+    },
     warnings,
   });
 }

@@ -31,7 +31,8 @@ function sortedControls(d: Float64Array, t: Uint8Array): Int32Array {
 }
 
 function lowerBound(ctrl: Int32Array, d: Float64Array, x: number): number {
-  let lo = 0, hi = ctrl.length;
+  let lo = 0,
+    hi = ctrl.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (d[ctrl[mid]!]! < x) lo = mid + 1;
@@ -52,7 +53,9 @@ function windowMatch(
   const t = input.treatment;
   const d = resolveDistance(input, scale);
   const ctrl = sortedControls(d, t);
-  const mt: number[] = [], mc: number[] = [], mw: number[] = [];
+  const mt: number[] = [],
+    mc: number[] = [],
+    mw: number[] = [];
   const unmatched: UnmatchedUnit[] = [];
   for (let i = 0; i < t.length; i++) {
     if (!t[i]) continue;
@@ -69,7 +72,11 @@ function windowMatch(
       }
     }
     if (mt.length > maxPairs) {
-      throw new CounterfactError({ code: 'bad_argument', column: 'bandwidth', message: `${method} matching would create more than ${maxPairs.toLocaleString('en')} treated–control links: use a smaller bandwidth/radius, or raise maxPairs` });
+      throw new CounterfactError({
+        code: 'bad_argument',
+        column: 'bandwidth',
+        message: `${method} matching would create more than ${maxPairs.toLocaleString('en')} treated–control links: use a smaller bandwidth/radius, or raise maxPairs`,
+      });
     }
     if (total === 0) unmatched.push({ index: i, reason: 'no-control-within-caliper' });
     for (let k = start; k < mt.length; k++) mw[k] = mw[k]! / total;
@@ -82,7 +89,9 @@ function windowMatch(
     discarded: new Uint8Array(t.length),
     unmatchedTreated: unmatched,
     settings,
-    warnings: unmatched.length ? [`${unmatched.length} treated unit(s) have no control within the ${method === 'radius' ? 'radius' : 'kernel window'} and are left unmatched`] : [],
+    warnings: unmatched.length
+      ? [`${unmatched.length} treated unit(s) have no control within the ${method === 'radius' ? 'radius' : 'kernel window'} and are left unmatched`]
+      : [],
   });
 }
 
@@ -94,7 +103,15 @@ function windowMatch(
 export function matchRadius(input: PropensityFit | ScoreInput, options: { caliper: number; distance?: DistanceScale; maxPairs?: number }): MatchResult {
   if (!(options.caliper > 0)) badArgument('caliper', `the radius (caliper) must be positive, received ${options.caliper}`);
   const scale = options.distance ?? 'probability';
-  return windowMatch(input, 'radius', scale, options.caliper, () => 1, { method: 'radius', caliper: options.caliper, distance: scale }, options.maxPairs ?? 50_000_000);
+  return windowMatch(
+    input,
+    'radius',
+    scale,
+    options.caliper,
+    () => 1,
+    { method: 'radius', caliper: options.caliper, distance: scale },
+    options.maxPairs ?? 50_000_000,
+  );
 }
 
 /**
@@ -103,12 +120,23 @@ export function matchRadius(input: PropensityFit | ScoreInput, options: { calipe
  * Kernels: epanechnikov (default), gaussian (truncated at |u| > 8), uniform, tricube;
  * bandwidth default 0.06 (psmatch2's). Cost: O(n log n + links).
  */
-export function matchKernel(input: PropensityFit | ScoreInput, options: { kernel?: Kernel; bandwidth?: number; distance?: DistanceScale; maxPairs?: number } = {}): MatchResult {
+export function matchKernel(
+  input: PropensityFit | ScoreInput,
+  options: { kernel?: Kernel; bandwidth?: number; distance?: DistanceScale; maxPairs?: number } = {},
+): MatchResult {
   const kernel = options.kernel ?? 'epanechnikov';
   const h = options.bandwidth ?? 0.06;
   if (!(kernel in KERNELS)) badArgument('kernel', `kernel must be one of ${Object.keys(KERNELS).join(', ')}, received ${JSON.stringify(kernel)}`);
   if (!(h > 0)) badArgument('bandwidth', `bandwidth must be positive, received ${h}`);
   const K = KERNELS[kernel];
   const scale = options.distance ?? 'probability';
-  return windowMatch(input, 'kernel', scale, K.support * h, (diff) => K.k(diff / h), { method: 'kernel', kernel, bandwidth: h, distance: scale }, options.maxPairs ?? 50_000_000);
+  return windowMatch(
+    input,
+    'kernel',
+    scale,
+    K.support * h,
+    (diff) => K.k(diff / h),
+    { method: 'kernel', kernel, bandwidth: h, distance: scale },
+    options.maxPairs ?? 50_000_000,
+  );
 }

@@ -31,7 +31,10 @@ class KdTree {
   private readonly posOf: Int32Array;
   private readonly dead: Uint8Array;
   private readonly leafOf: Node[];
-  constructor(private readonly pts: Float64Array[], private readonly ids: Int32Array) {
+  constructor(
+    private readonly pts: Float64Array[],
+    private readonly ids: Int32Array,
+  ) {
     const n = ids.length;
     this.perm = Int32Array.from({ length: n }, (_, k) => k);
     this.posOf = new Int32Array(n);
@@ -57,7 +60,8 @@ class KdTree {
       for (let k = lo; k < hi; k++) this.leafOf[this.perm[k]!] = node;
       return node;
     }
-    let dim = 0, spread = -1;
+    let dim = 0,
+      spread = -1;
     for (let a = 0; a < p; a++) if (max[a]! - min[a]! > spread) [dim, spread] = [a, max[a]! - min[a]!];
     const sub = Array.from(this.perm.subarray(lo, hi)).sort((x, y) => this.pts[dim]![x]! - this.pts[dim]![y]! || x - y);
     this.perm.set(sub, lo);
@@ -81,7 +85,8 @@ class KdTree {
   }
   /** Nearest alive point to q (squared distance, ties to the smaller row index). */
   nearest(q: Float64Array, exclude?: Set<number>): { k: number; d2: number } | null {
-    let best = -1, bd = Infinity;
+    let best = -1,
+      bd = Infinity;
     const p = q.length;
     const visit = (node: Node | null) => {
       if (!node || node.alive === 0) return;
@@ -203,7 +208,10 @@ export function matchMahalanobis(data: Table, treatment: Uint8Array, options: Ma
   const S = cov.div(dof);
   const chol = new CholeskyDecomposition(S);
   if (!chol.isPositiveDefinite()) {
-    throw new CounterfactError({ code: 'collinear_column', message: 'the covariates\' covariance matrix is singular (collinear or constant covariates): remove the redundant ones' });
+    throw new CounterfactError({
+      code: 'collinear_column',
+      message: "the covariates' covariance matrix is singular (collinear or constant covariates): remove the redundant ones",
+    });
   }
   // Whiten: z = L⁻¹ x.
   const L = chol.lowerTriangularMatrix;
@@ -226,7 +234,8 @@ export function matchMahalanobis(data: Table, treatment: Uint8Array, options: Ma
     const m = score.reduce((s, v) => s + v, 0) / n;
     width = options.caliper * Math.sqrt(score.reduce((s, v) => s + (v - m) ** 2, 0) / (n - 1));
   }
-  const mt: number[] = [], mc: number[] = [];
+  const mt: number[] = [],
+    mc: number[] = [];
   const nMatch = new Int32Array(n);
   const failed = new Map<number, UnmatchedReason>();
   const q = new Float64Array(p);
@@ -295,10 +304,24 @@ export function matchMahalanobis(data: Table, treatment: Uint8Array, options: Ma
     method: 'mahalanobis',
     treatment,
     distance: score ?? null,
-    pairs: { treated: Int32Array.from(order, (k) => mt[k]!), control: Int32Array.from(order, (k) => mc[k]!), weight: Float64Array.from(order, (k) => (ties ? weights[k]! : 1 / nMatch[mt[k]!]!)) },
+    pairs: {
+      treated: Int32Array.from(order, (k) => mt[k]!),
+      control: Int32Array.from(order, (k) => mc[k]!),
+      weight: Float64Array.from(order, (k) => (ties ? weights[k]! : 1 / nMatch[mt[k]!]!)),
+    },
     discarded: new Uint8Array(n),
     unmatchedTreated: unmatched,
-    settings: { method: 'mahalanobis', covariates: [...options.covariates], covariance: options.covariance ?? 'pooled', ratio, replace: options.replace ?? false, caliper: options.caliper ?? null, order: 'data', ties, tieTolerance: ties ? tieTolerance : null },
+    settings: {
+      method: 'mahalanobis',
+      covariates: [...options.covariates],
+      covariance: options.covariance ?? 'pooled',
+      ratio,
+      replace: options.replace ?? false,
+      caliper: options.caliper ?? null,
+      order: 'data',
+      ties,
+      tieTolerance: ties ? tieTolerance : null,
+    },
     warnings: unmatched.length ? [`${unmatched.length} treated unit(s) unmatched`] : [],
   });
 }

@@ -148,7 +148,10 @@ function numbersAt(values: ArrayLike<number>, rows: Int32Array): Float64Array | 
 export function matchedData(table: Table, match: MatchResult, options: MatchedDataOptions = {}): ColumnTable {
   const layout = options.layout ?? 'units';
   if (layout !== 'units' && layout !== 'matches') {
-    badArgument('layout', `layout must be 'units' (one row per unit, MatchIt match_data) or 'matches' (one row per matched set and unit, MatchIt get_matches), received ${JSON.stringify(layout)}`);
+    badArgument(
+      'layout',
+      `layout must be 'units' (one row per unit, MatchIt match_data) or 'matches' (one row per matched set and unit, MatchIt get_matches), received ${JSON.stringify(layout)}`,
+    );
   }
   const group = options.group ?? 'all';
   if (group !== 'all' && group !== 'treated' && group !== 'control') {
@@ -183,7 +186,7 @@ export function matchedData(table: Table, match: MatchResult, options: MatchedDa
   if (layout === 'matches' && match.pairs.treated.length === 0) {
     badArgument(
       'layout',
-      `layout 'matches' needs matched pairs, but method '${match.method}' produced none (${strata ? 'its units are grouped in subclasses, which layout \'units\' gives' : 'a weighting method'}): use layout 'units'`,
+      `layout 'matches' needs matched pairs, but method '${match.method}' produced none (${strata ? "its units are grouped in subclasses, which layout 'units' gives" : 'a weighting method'}): use layout 'units'`,
     );
   }
   const added = [
@@ -230,7 +233,10 @@ export function matchedData(table: Table, match: MatchResult, options: MatchedDa
     const rows = Int32Array.from(keep);
     for (const name of table.names) put(name, takeColumn(table.columns[name]!, rows));
     if (hasDistance) put(names.distance, numbersAt(match.distance!, rows));
-    put(names.weights, Float64Array.from(rows, (i) => w[i]!));
+    put(
+      names.weights,
+      Float64Array.from(rows, (i) => w[i]!),
+    );
     if (hasSubclass) {
       const of = strata ?? sets.subclass;
       const sub = Array.from(rows, (i) => (of[i]! > 0 ? of[i]! : null));
@@ -252,7 +258,10 @@ export function matchedData(table: Table, match: MatchResult, options: MatchedDa
       const b = sets.start[s + 1]!;
       const t = treated[listed[a]!]!;
       const gap = (k: number) => Math.abs(d[control[k]!]! - d[t]!);
-      listed.set(Array.from(listed.subarray(a, b)).sort((x, y) => gap(x) - gap(y)), a);
+      listed.set(
+        Array.from(listed.subarray(a, b)).sort((x, y) => gap(x) - gap(y)),
+        a,
+      );
     }
   }
   const firstSeen = new Int32Array(n).fill(-1);
@@ -279,7 +288,10 @@ export function matchedData(table: Table, match: MatchResult, options: MatchedDa
       rowWeight[r++] = weight[k]!;
     }
   }
-  put(names.id, Float64Array.from(rows, (i) => i + 1));
+  put(
+    names.id,
+    Float64Array.from(rows, (i) => i + 1),
+  );
   put(names.subclass, rowSet);
   put(names.weights, rowWeight);
   for (const name of table.names) put(name, takeColumn(table.columns[name]!, rows));

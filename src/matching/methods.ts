@@ -61,9 +61,14 @@ const DISTANCE: OptionSpec = {
   kind: 'enum',
   values: ['probability', 'linear', 'logit'],
   default: 'probability',
-  help: "scale matched on: probability (MatchIt default); linear = linear predictor of the link (MatchIt linear.logit/linear.probit); logit = qlogis(p)",
+  help: 'scale matched on: probability (MatchIt default); linear = linear predictor of the link (MatchIt linear.logit/linear.probit); logit = qlogis(p)',
 };
-const DISCARD: OptionSpec = { kind: 'enum', values: ['none', 'treated', 'control', 'both'], default: 'none', help: 'common-support rule on the distance (as MatchIt)' };
+const DISCARD: OptionSpec = {
+  kind: 'enum',
+  values: ['none', 'treated', 'control', 'both'],
+  default: 'none',
+  help: 'common-support rule on the distance (as MatchIt)',
+};
 const RATIO: OptionSpec = { kind: 'integer', min: 1, default: 1, help: 'controls per treated unit' };
 const REPLACE: OptionSpec = { kind: 'boolean', default: false, help: 'match with replacement (a control may serve several treated units)' };
 
@@ -82,7 +87,12 @@ const NEAREST: MatchingMethod = {
     caliperScale: { kind: 'enum', values: ['sd', 'raw'], default: 'sd', help: 'caliper in SDs of the distance (and of each caliper covariate), or raw units' },
     covariateCalipers: { kind: 'calipers', help: 'calipers on numeric covariates, e.g. age=0.5,re74=0.2 (MatchIt named caliper)' },
     distance: DISTANCE,
-    order: { kind: 'enum', values: ['largest', 'smallest', 'random', 'data', 'closest', 'farthest'], default: 'largest', help: 'order treated units are matched in; closest/farthest: pairs in order of their distance (MatchIt m.order)' },
+    order: {
+      kind: 'enum',
+      values: ['largest', 'smallest', 'random', 'data', 'closest', 'farthest'],
+      default: 'largest',
+      help: 'order treated units are matched in; closest/farthest: pairs in order of their distance (MatchIt m.order)',
+    },
     seed: { kind: 'integer', min: 0, default: 1, help: 'seed for --order random' },
     ties: { kind: 'boolean', default: false, help: 'with --replace: keep every tied control and split the weight (R Matching ties = TRUE)' },
     tieTolerance: { kind: 'number', min: 0, default: 1e-5, help: "with --ties: Matching's distance.tolerance on the squared standardised distance" },
@@ -95,11 +105,17 @@ const NEAREST: MatchingMethod = {
 const MAHALANOBIS: MatchingMethod = {
   name: 'mahalanobis',
   pairs: true,
-  summary: 'nearest neighbour on the Mahalanobis distance of the covariates, optionally within a propensity caliper (MatchIt distance = "mahalanobis"; Matching Weight = 2)',
+  summary:
+    'nearest neighbour on the Mahalanobis distance of the covariates, optionally within a propensity caliper (MatchIt distance = "mahalanobis"; Matching Weight = 2)',
   defaultSe: 'ai',
   options: {
     mahalanobisCovariates: { kind: 'columns', help: 'covariates of the distance [the propensity covariates]' },
-    covariance: { kind: 'enum', values: ['pooled', 'full'], default: 'pooled', help: 'pooled within-group covariance (MatchIt) or whole-sample (Matching Weight = 2)' },
+    covariance: {
+      kind: 'enum',
+      values: ['pooled', 'full'],
+      default: 'pooled',
+      help: 'pooled within-group covariance (MatchIt) or whole-sample (Matching Weight = 2)',
+    },
     ratio: RATIO,
     replace: REPLACE,
     caliper: { kind: 'number', min: 0, exclusiveMin: true, help: 'propensity-score caliper in SDs of the score [none]' },
@@ -145,7 +161,12 @@ const KERNEL: MatchingMethod = {
     bandwidth: { kind: 'number', min: 0, exclusiveMin: true, default: 0.06, help: "bandwidth on the distance (psmatch2's default 0.06)" },
     distance: DISTANCE,
   },
-  run: (ctx, o) => matchKernel(ctx.propensity, { kernel: o.kernel as Kernel | undefined, bandwidth: o.bandwidth as number | undefined, distance: o.distance as 'probability' | 'logit' | 'linear' | undefined }),
+  run: (ctx, o) =>
+    matchKernel(ctx.propensity, {
+      kernel: o.kernel as Kernel | undefined,
+      bandwidth: o.bandwidth as number | undefined,
+      distance: o.distance as 'probability' | 'logit' | 'linear' | undefined,
+    }),
 };
 
 const GEOGRAPHIC: MatchingMethod = {
@@ -295,10 +316,7 @@ export function methodSchema(method: MatchingMethod): z.ZodObject {
 /** The study file's `matching` section: one strict object per method, `method` defaulting to nearest. */
 export const matchingSchema = z.preprocess(
   (v) => (v && typeof v === 'object' && !Array.isArray(v) && !('method' in v) ? { method: 'nearest', ...v } : v),
-  z.discriminatedUnion(
-    'method',
-    Object.values(MATCHING_METHODS).map((m) => methodSchema(m)) as unknown as [z.ZodObject, ...z.ZodObject[]],
-  ),
+  z.discriminatedUnion('method', Object.values(MATCHING_METHODS).map((m) => methodSchema(m)) as unknown as [z.ZodObject, ...z.ZodObject[]]),
 );
 
 /**

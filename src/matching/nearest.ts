@@ -106,7 +106,10 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
     badArgument('reuseMax', `reuseMax must be a whole number ≥ 1, received ${options.reuseMax}`);
   }
   if (options.reuseMax !== undefined && options.replace === false && options.reuseMax > 1) {
-    badArgument('reuseMax', `reuseMax ${options.reuseMax} lets a control serve several treated units, which is matching with replacement: drop replace: false (CLI: add --replace) or use reuseMax 1`);
+    badArgument(
+      'reuseMax',
+      `reuseMax ${options.reuseMax} lets a control serve several treated units, which is matching with replacement: drop replace: false (CLI: add --replace) or use reuseMax 1`,
+    );
   }
   let nTreated = 0;
   for (let i = 0; i < n; i++) nTreated += treatment[i]!;
@@ -183,7 +186,8 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
     for (let k = 0; k < treatedOrder.length; k++) {
       const i = treatedOrder[k]!;
       const s = strata ? strata[i]! : 0;
-      const lo = off[s]!, hi = off[s + 1]!;
+      const lo = off[s]!,
+        hi = off[s + 1]!;
       if (lo === hi) {
         failed.set(i, 'no-control-in-stratum');
         continue;
@@ -197,7 +201,8 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
         failed.set(i, 'no-control-within-caliper');
         continue;
       }
-      if (ties && mt.length + found.length > MAX_PAIRS) tooManyTies(mt.length + found.length, k + 1, tieTolerance, options.tieVariance ?? design.distanceVariance);
+      if (ties && mt.length + found.length > MAX_PAIRS)
+        tooManyTies(mt.length + found.length, k + 1, tieTolerance, options.tieVariance ?? design.distanceVariance);
       for (const c of found) {
         mt.push(i);
         mc.push(c);
@@ -215,7 +220,8 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
     const highPos = new Int32Array(n);
     /** Treated unit i still wants an r-th control (MatchIt: eligible and under its ratio). */
     const stopped = new Set<number>();
-    const wants = (i: number, r: number) => !failed.has(i) && !stopped.has(i) && nMatches[i]! >= r - 1 && (perTreatedRatio ? perTreatedRatio.get(i)! >= r : r <= ratio);
+    const wants = (i: number, r: number) =>
+      !failed.has(i) && !stopped.has(i) && nMatches[i]! >= r - 1 && (perTreatedRatio ? perTreatedRatio.get(i)! >= r : r <= ratio);
     /**
      * Unit i's r-th control (index in cpos) or −1: the walk starts at i's own position, at its
      * earlier matches and, when re-finding, at the control it lost (`extra`), as MatchIt's
@@ -223,7 +229,8 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
      */
     const findOne = (i: number, r: number, extra: number): number => {
       const s = strata ? strata[i]! : 0;
-      const lo = off[s]!, hi = off[s + 1]!;
+      const lo = off[s]!,
+        hi = off[s + 1]!;
       if (lo === hi) {
         failed.set(i, 'no-control-in-stratum');
         return -1;
@@ -378,15 +385,16 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
     }
   }
   const caliperFails = unmatched.filter((u) => u.reason === 'no-control-within-caliper').length;
-  if (caliperFails > 0) warnings.push(`${caliperFails} treated unit(s) had no control within the caliper and were left unmatched: the estimand is the ATT of the matched treated`);
+  if (caliperFails > 0)
+    warnings.push(`${caliperFails} treated unit(s) had no control within the caliper and were left unmatched: the estimand is the ATT of the matched treated`);
 
   const settings: NearestSettings = {
     method: 'nearest',
     ratio,
     replace,
     reuseMax: options.reuseMax ?? null,
-    minControls: variable ? options.minControls ?? 1 : null,
-    maxControls: variable ? options.maxControls ?? null : null,
+    minControls: variable ? (options.minControls ?? 1) : null,
+    maxControls: variable ? (options.maxControls ?? null) : null,
     caliper: design.caliper,
     caliperScale: design.caliperScale,
     caliperWidth: Number.isFinite(width) ? width : null,
@@ -602,8 +610,13 @@ function covariateCalipers(design: MatchDesign, options: NearestOptions): Covari
     const values = getNumeric(options.data, name, 'caliper');
     let w = value;
     if (design.caliperScale === 'sd') {
-      let m = 0, c = 0;
-      for (let i = 0; i < values.length; i++) if (!design.discarded[i]) { m += values[i]!; c++; }
+      let m = 0,
+        c = 0;
+      for (let i = 0; i < values.length; i++)
+        if (!design.discarded[i]) {
+          m += values[i]!;
+          c++;
+        }
       m /= c;
       let ss = 0;
       for (let i = 0; i < values.length; i++) if (!design.discarded[i]) ss += (values[i]! - m) ** 2;
@@ -623,8 +636,13 @@ function covariateCalipers(design: MatchDesign, options: NearestOptions): Covari
 function variableRatios(design: MatchDesign, ratio: number, min: number, max: number | undefined, n1: number): Map<number, number> {
   if (max === undefined) badArgument('maxControls', 'variable-ratio matching needs maxControls (MatchIt max.controls), e.g. maxControls: 4 with ratio: 2');
   if (!(Number.isInteger(min) && min >= 1)) badArgument('minControls', `minControls must be a whole number ≥ 1, received ${min}`);
-  if (!(Number.isInteger(max) && max > min)) badArgument('maxControls', `maxControls must be a whole number greater than minControls (${min}), received ${max}`);
-  if (!(ratio > min && ratio < max)) badArgument('ratio', `with variable-ratio matching ratio is the average number of controls and must lie strictly between minControls (${min}) and maxControls (${max}), received ${ratio}`);
+  if (!(Number.isInteger(max) && max > min))
+    badArgument('maxControls', `maxControls must be a whole number greater than minControls (${min}), received ${max}`);
+  if (!(ratio > min && ratio < max))
+    badArgument(
+      'ratio',
+      `with variable-ratio matching ratio is the average number of controls and must lie strictly between minControls (${min}) and maxControls (${max}), received ${ratio}`,
+    );
   const { treatment, distance: d } = design;
   const m = roundHalfEven(ratio * n1);
   const kmax = Math.floor((m - min * (n1 - 1)) / (max - min));
@@ -639,7 +657,9 @@ function variableRatios(design: MatchDesign, ratio: number, min: number, max: nu
     r0[j + 1]! -= 1;
   }
   const treated: number[] = [];
-  let sumT = 0, sumC = 0, nC = 0;
+  let sumT = 0,
+    sumC = 0,
+    nC = 0;
   for (let i = 0; i < treatment.length; i++) {
     if (treatment[i]) {
       treated.push(i);
@@ -688,16 +708,7 @@ function tooManyTies(pairs: number, treatedDone: number, tol: number, variance: 
  * (`ctrl`, sorted by distance; `pos` = controls left of unit i), then every control whose
  * squared standardised distance is within `tol` of the ratio-th nearest one's, on both sides.
  */
-function nearestWithTies(
-  ctrl: Int32Array,
-  d: Float64Array,
-  i: number,
-  pos: number,
-  ratio: number,
-  width: number,
-  tol: number,
-  variance: number,
-): number[] {
+function nearestWithTies(ctrl: Int32Array, d: Float64Array, i: number, pos: number, ratio: number, width: number, tol: number, variance: number): number[] {
   const di = d[i]!;
   const cand: { c: number; dist: number; found: number }[] = [];
   let found = 0;

@@ -80,7 +80,10 @@ export function resolveDistance(input: PropensityFit | ScoreInput, scale: Distan
   const link = isPropensityFit(input) ? input.link : null;
   const lp = input.linearPredictor ?? null;
   if (scale === 'linear' && !lp) {
-    badArgument('distance', "distance 'linear' needs the linear predictor: pass a PropensityFit (or linearPredictor with the scores), or use distance 'probability'");
+    badArgument(
+      'distance',
+      "distance 'linear' needs the linear predictor: pass a PropensityFit (or linearPredictor with the scores), or use distance 'probability'",
+    );
   }
   // 'logit' is the linear predictor itself when the link is logit (or unknown but given).
   const useLp = scale === 'linear' || (scale === 'logit' && lp !== null && link !== 'probit');
@@ -94,7 +97,10 @@ export function resolveDistance(input: PropensityFit | ScoreInput, scale: Distan
     else if (useLp) v = lp![i]!;
     else {
       if (!(s > 0 && s < 1)) {
-        badArgument('distance', `distance 'logit' needs scores strictly between 0 and 1, but row ${i + 1} has ${s}: use distance 'linear' (the linear predictor) or 'probability'`);
+        badArgument(
+          'distance',
+          `distance 'logit' needs scores strictly between 0 and 1, but row ${i + 1} has ${s}: use distance 'linear' (the linear predictor) or 'probability'`,
+        );
       }
       v = Math.log(s / (1 - s));
     }
@@ -171,7 +177,8 @@ export function prepareDesign(input: PropensityFit | ScoreInput, options: MatchD
   if (options.caliper !== undefined && !(options.caliper > 0 && Number.isFinite(options.caliper))) {
     badArgument('caliper', `caliper must be a positive number, received ${options.caliper}`);
   }
-  if (caliperScale !== 'sd' && caliperScale !== 'raw') badArgument('caliperScale', `caliperScale must be 'sd' or 'raw', received ${JSON.stringify(caliperScale)}`);
+  if (caliperScale !== 'sd' && caliperScale !== 'raw')
+    badArgument('caliperScale', `caliperScale must be 'sd' or 'raw', received ${JSON.stringify(caliperScale)}`);
   if (!DISCARDS.includes(discard)) {
     badArgument('discard', `discard must be one of 'none', 'treated', 'control', 'both', received ${JSON.stringify(discard)}`);
   }
@@ -185,7 +192,10 @@ export function prepareDesign(input: PropensityFit | ScoreInput, options: MatchD
   // Common support on the distance.
   const discarded = new Uint8Array(n);
   if (discard !== 'none') {
-    let minT = Infinity, maxT = -Infinity, minC = Infinity, maxC = -Infinity;
+    let minT = Infinity,
+      maxT = -Infinity,
+      minC = Infinity,
+      maxC = -Infinity;
     for (let i = 0; i < n; i++) {
       const v = d[i]!;
       if (treatment[i]) {
@@ -230,8 +240,13 @@ export function prepareDesign(input: PropensityFit | ScoreInput, options: MatchD
 
 /** Sample variance (n − 1) of the values not excluded. */
 function variance(x: Float64Array, excluded: Uint8Array | null): number {
-  let m = 0, c = 0;
-  for (let i = 0; i < x.length; i++) if (!excluded || !excluded[i]) { m += x[i]!; c++; }
+  let m = 0,
+    c = 0;
+  for (let i = 0; i < x.length; i++)
+    if (!excluded || !excluded[i]) {
+      m += x[i]!;
+      c++;
+    }
   m /= c;
   let ss = 0;
   for (let i = 0; i < x.length; i++) if (!excluded || !excluded[i]) ss += (x[i]! - m) ** 2;

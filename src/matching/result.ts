@@ -34,7 +34,13 @@ export function buildMatchResult(parts: MatchParts): MatchResult {
     weights[c] += pairs.weight[m]!;
     matched[c] = 1;
   }
-  let nT = 0, nC = 0, mT = 0, mC = 0, dT = 0, dC = 0, wC = 0;
+  let nT = 0,
+    nC = 0,
+    mT = 0,
+    mC = 0,
+    dT = 0,
+    dC = 0,
+    wC = 0;
   for (let i = 0; i < n; i++) {
     if (treatment[i]) {
       nT++;

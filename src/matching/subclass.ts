@@ -133,7 +133,9 @@ export function buildSubclassResult(args: {
   for (let s = 1; s <= S; s++) ratio[s] = nT[s]! / nC[s]!;
   const weights = new Float64Array(n);
   const matched = new Uint8Array(n);
-  let mT = 0, mC = 0, wC = 0;
+  let mT = 0,
+    mC = 0,
+    wC = 0;
   for (let i = 0; i < n; i++) {
     const s = subclass[i]!;
     if (s === 0) continue;
@@ -188,7 +190,11 @@ function scoot(sub: Int32Array, treat: Uint8Array, x: Float64Array, nsub: number
     for (let m = 0; m < minN; m++) {
       for (;;) {
         let s = -1;
-        for (let k = 0; k < nsub; k++) if (tab[k]! <= 0) { s = k; break; }
+        for (let k = 0; k < nsub; k++)
+          if (tab[k]! <= 0) {
+            s = k;
+            break;
+          }
         if (s < 0) break;
         let left: boolean;
         if (s === nsub - 1) left = true;
@@ -208,7 +214,11 @@ function scoot(sub: Int32Array, treat: Uint8Array, x: Float64Array, nsub: number
           for (s2 = s + 1; s2 < nsub; s2++) if (tab[s2]! > 0) break;
         }
         if (s2 < 0 || s2 >= nsub) {
-          throw new CounterfactError({ code: 'too_few_controls', column: 'minN', message: `cannot fill every subclass with ${minN} unit(s) of each group: lower minN or ask for fewer subclasses` });
+          throw new CounterfactError({
+            code: 'too_few_controls',
+            column: 'minN',
+            message: `cannot fill every subclass with ${minN} unit(s) of each group: lower minN or ask for fewer subclasses`,
+          });
         }
         let best = -1;
         let bestX = 0;
@@ -268,7 +278,10 @@ export function subclassify(input: PropensityFit | ScoreInput, options: Subclass
   } else if (Array.isArray(subclassOpt)) {
     const p = (subclassOpt as readonly unknown[]).map(Number);
     if (p.length === 0 || p.some((v, k) => typeof subclassOpt[k] !== 'number' || !(v >= 0 && v <= 1))) {
-      badArgument('subclass', `subclass as quantile probabilities must be a non-empty array of numbers in [0, 1], received ${JSON.stringify(subclassOpt)}: e.g. [0.25, 0.5, 0.75] for quartiles, or a number of subclasses`);
+      badArgument(
+        'subclass',
+        `subclass as quantile probabilities must be a non-empty array of numbers in [0, 1], received ${JSON.stringify(subclassOpt)}: e.g. [0.25, 0.5, 0.75] for quartiles, or a number of subclasses`,
+      );
     }
     p.sort((a, b) => a - b);
     if (p[0] !== 0) p.unshift(0);
@@ -285,8 +298,10 @@ export function subclassify(input: PropensityFit | ScoreInput, options: Subclass
   const discarded = design.discarded;
   let nTreated = 0;
   for (let i = 0; i < n; i++) nTreated += treatment[i]!;
-  if (nTreated === 0) throw new CounterfactError({ code: 'no_treated', column: 'treatment', message: 'there are no treated units: subclassification for the ATT needs some' });
-  if (nTreated === n) throw new CounterfactError({ code: 'no_controls', column: 'treatment', message: 'there are no control units: subclassification needs some' });
+  if (nTreated === 0)
+    throw new CounterfactError({ code: 'no_treated', column: 'treatment', message: 'there are no treated units: subclassification for the ATT needs some' });
+  if (nTreated === n)
+    throw new CounterfactError({ code: 'no_controls', column: 'treatment', message: 'there are no control units: subclassification needs some' });
 
   const treatedD = new Float64Array(nTreated);
   for (let i = 0, k = 0; i < n; i++) if (treatment[i]) treatedD[k++] = d[i]!;
@@ -298,7 +313,8 @@ export function subclassify(input: PropensityFit | ScoreInput, options: Subclass
   for (let i = 0; i < n; i++) {
     if (discarded[i]) continue;
     const x = d[i]!;
-    let lo = 0, hi = qu.length;
+    let lo = 0,
+      hi = qu.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (qu[mid]! <= x) lo = mid + 1;
@@ -311,10 +327,12 @@ export function subclassify(input: PropensityFit | ScoreInput, options: Subclass
   for (let i = 0; i < n; i++) present[raw[i]!] = 1;
   let nPresent = 0;
   for (let s = 1; s <= K; s++) nPresent += present[s]!;
-  if (nPresent < K) warnings.push(`only ${nPresent} of the ${K} subclasses requested hold units, because the distance has tied values: ask for fewer subclasses`);
+  if (nPresent < K)
+    warnings.push(`only ${nPresent} of the ${K} subclasses requested hold units, because the distance has tied values: ask for fewer subclasses`);
 
   if (minN === 0) {
-    const hasT = new Uint8Array(K + 1), hasC = new Uint8Array(K + 1);
+    const hasT = new Uint8Array(K + 1),
+      hasC = new Uint8Array(K + 1);
     for (let i = 0; i < n; i++) if (raw[i]) (treatment[i] ? hasT : hasC)[raw[i]!] = 1;
     for (let i = 0; i < n; i++) if (raw[i] && !(hasT[raw[i]!] && hasC[raw[i]!])) raw[i] = 0;
   } else {
@@ -331,10 +349,17 @@ export function subclassify(input: PropensityFit | ScoreInput, options: Subclass
     }
     const short = counts.some((c) => c.some((v) => v < minN));
     if (short) {
-      for (const [g, name] of [[1, 'treated'], [0, 'control']] as const) {
+      for (const [g, name] of [
+        [1, 'treated'],
+        [0, 'control'],
+      ] as const) {
         const total = counts[g]!.reduce((a, b) => a + b, 0);
         if (total < m * minN) {
-          throw new CounterfactError({ code: g ? 'bad_argument' : 'too_few_controls', column: 'minN', message: `only ${total} ${name} units for ${m} subclasses of at least ${minN} each: lower minN or ask for fewer subclasses` });
+          throw new CounterfactError({
+            code: g ? 'bad_argument' : 'too_few_controls',
+            column: 'minN',
+            message: `only ${total} ${name} units for ${m} subclasses of at least ${minN} each: lower minN or ask for fewer subclasses`,
+          });
         }
       }
       const keep = new Int32Array(nKept);
@@ -362,14 +387,19 @@ export function subclassify(input: PropensityFit | ScoreInput, options: Subclass
   const subclass = new Int32Array(n);
   for (let i = 0; i < n; i++) if (raw[i]) subclass[i] = label[raw[i]!]!;
 
-  let mT = 0, mC = 0;
+  let mT = 0,
+    mC = 0;
   const unmatched: UnmatchedUnit[] = [];
   for (let i = 0; i < n; i++) {
-    if (subclass[i]) (treatment[i] ? mT++ : mC++);
+    if (subclass[i]) treatment[i] ? mT++ : mC++;
     else if (treatment[i]) unmatched.push({ index: i, reason: discarded[i] ? 'discarded' : 'no-control-in-stratum' });
   }
   if (mT === 0 || mC === 0) {
-    throw new CounterfactError({ code: 'no_overlap', column: mT === 0 ? 'minN' : 'discard', message: `no ${mT === 0 ? 'treated' : 'control'} units are left in any subclass: use minN ≥ 1, ask for fewer subclasses, or discard 'none'` });
+    throw new CounterfactError({
+      code: 'no_overlap',
+      column: mT === 0 ? 'minN' : 'discard',
+      message: `no ${mT === 0 ? 'treated' : 'control'} units are left in any subclass: use minN ≥ 1, ask for fewer subclasses, or discard 'none'`,
+    });
   }
   const dropped = unmatched.filter((u) => u.reason === 'no-control-in-stratum').length;
   if (dropped > 0) warnings.push(`${dropped} treated unit(s) are in subclasses without controls and are dropped (minN 0): use minN ≥ 1 to keep them`);
@@ -381,7 +411,14 @@ export function subclassify(input: PropensityFit | ScoreInput, options: Subclass
     subclassCount: S,
     discarded,
     unmatchedTreated: unmatched,
-    settings: { method: 'subclass', estimand: 'ATT', subclass: typeof subclassOpt === 'number' ? subclassOpt : Array.from(probs), minN, distance: scale, discard },
+    settings: {
+      method: 'subclass',
+      estimand: 'ATT',
+      subclass: typeof subclassOpt === 'number' ? subclassOpt : Array.from(probs),
+      minN,
+      distance: scale,
+      discard,
+    },
     warnings,
   });
   return Object.freeze({ ...result, cutpoints: qu });

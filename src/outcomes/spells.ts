@@ -87,12 +87,7 @@ function dayValues(table: Table, column: string): { days: Float64Array; invalid:
  * const s = prepareSpells(spellsTable, { id: 'id', start: 'start', end: 'end' }, people.ids);
  * s.exclusions; // [{ reason: 'end before start', count: 2, rows: [17, 40] }]
  */
-export function prepareSpells(
-  spells: Table,
-  columns: SpellColumns,
-  peopleIds: ArrayLike<string | number | null>,
-  options: { strict?: boolean } = {},
-): Spells {
+export function prepareSpells(spells: Table, columns: SpellColumns, peopleIds: ArrayLike<string | number | null>, options: { strict?: boolean } = {}): Spells {
   const n = spells.nRows;
   const idLabels = columnLabels(getColumn(spells, columns.id, 'spell id'));
   const index = new Map<string, number>();
@@ -105,12 +100,16 @@ export function prepareSpells(
   const typeCol = columns.type ? getColumn(spells, columns.type, 'contract type') : null;
   const sectorCol = columns.sector ? getColumn(spells, columns.sector, 'sector') : null;
   const asCat = (c: Column | null): CategoricalColumn | null =>
-    !c ? null : c.kind === 'categorical' ? c : (() => {
-      const labels = columnLabels(c);
-      const levels = [...new Set(labels.filter((x): x is string => x !== null))].sort();
-      const m = new Map(levels.map((l, k) => [l, k]));
-      return { kind: 'categorical', codes: Int32Array.from(labels, (l) => (l === null ? -1 : m.get(l)!)), levels };
-    })();
+    !c
+      ? null
+      : c.kind === 'categorical'
+        ? c
+        : (() => {
+            const labels = columnLabels(c);
+            const levels = [...new Set(labels.filter((x): x is string => x !== null))].sort();
+            const m = new Map(levels.map((l, k) => [l, k]));
+            return { kind: 'categorical', codes: Int32Array.from(labels, (l) => (l === null ? -1 : m.get(l)!)), levels };
+          })();
   const typeCat = asCat(typeCol);
   const sectorCat = asCat(sectorCol);
   const reasons: Record<SpellExclusion['reason'], { count: number; rows: number[] }> = {
@@ -203,7 +202,11 @@ export function employedOn(spells: Spells, p: number, day: number): number {
 export function statusAt(spells: Spells, referenceDays: Float64Array, horizonsMonths: readonly number[]): Float64Array[] {
   checkHorizons(horizonsMonths);
   if (referenceDays.length !== spells.nPeople) {
-    throw new CounterfactError({ code: 'bad_argument', column: 'referenceDays', message: `referenceDays has ${referenceDays.length} values but the spells cover ${spells.nPeople} people` });
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: 'referenceDays',
+      message: `referenceDays has ${referenceDays.length} values but the spells cover ${spells.nPeople} people`,
+    });
   }
   return horizonsMonths.map((h) => {
     const out = new Float64Array(spells.nPeople);
@@ -217,7 +220,11 @@ export function statusAt(spells: Spells, referenceDays: Float64Array, horizonsMo
 
 function checkHorizons(h: readonly number[]): void {
   if (h.length === 0 || h.some((x) => !Number.isInteger(x))) {
-    throw new CounterfactError({ code: 'bad_argument', column: 'horizons', message: `horizons must be a non-empty list of whole numbers of months, received ${JSON.stringify(h)}` });
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: 'horizons',
+      message: `horizons must be a non-empty list of whole numbers of months, received ${JSON.stringify(h)}`,
+    });
   }
 }
 

@@ -31,7 +31,8 @@ function validate(time: ArrayLike<number>, event: ArrayLike<number>, weights?: A
   const bad: number[] = [];
   let count = 0;
   for (let i = 0; i < time.length; i++) {
-    const ok = Number.isFinite(time[i]!) && time[i]! >= 0 && (event[i] === 0 || event[i] === 1) && (!weights || (Number.isFinite(weights[i]!) && weights[i]! >= 0));
+    const ok =
+      Number.isFinite(time[i]!) && time[i]! >= 0 && (event[i] === 0 || event[i] === 1) && (!weights || (Number.isFinite(weights[i]!) && weights[i]! >= 0));
     if (!ok) {
       count++;
       if (bad.length < 5) bad.push(i);
@@ -65,7 +66,12 @@ export function kaplanMeier(time: ArrayLike<number>, event: ArrayLike<number>, w
   idx.sort((a, b) => time[a]! - time[b]!);
   let atRisk = 0;
   for (const i of idx) atRisk += weights ? weights[i]! : 1;
-  const times: number[] = [], risk: number[] = [], ev: number[] = [], cen: number[] = [], surv: number[] = [], gw: number[] = [];
+  const times: number[] = [],
+    risk: number[] = [],
+    ev: number[] = [],
+    cen: number[] = [],
+    surv: number[] = [],
+    gw: number[] = [];
   let s = 1;
   let g = 0;
   let k = 0;
@@ -116,7 +122,8 @@ export function kaplanMeier(time: ArrayLike<number>, event: ArrayLike<number>, w
 
 /** Index of the last curve time ≤ t, or −1. */
 function stepIndex(curve: SurvivalCurve, t: number): number {
-  let lo = 0, hi = curve.times.length;
+  let lo = 0,
+    hi = curve.times.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (curve.times[mid]! <= t) lo = mid + 1;
@@ -129,7 +136,10 @@ function stepIndex(curve: SurvivalCurve, t: number): number {
  * S(t) as a right-continuous step function, with its Greenwood SE and log-scale CI
  * (R `summary(fit, times = t)`). Before the first time S = 1, SE 0.
  */
-export function survivalAt(curve: SurvivalCurve, t: number): { time: number; survival: number; stdErr: number; lower: number; upper: number; nRisk: number; greenwood: number } {
+export function survivalAt(
+  curve: SurvivalCurve,
+  t: number,
+): { time: number; survival: number; stdErr: number; lower: number; upper: number; nRisk: number; greenwood: number } {
   const j = stepIndex(curve, t);
   if (j < 0) return { time: t, survival: 1, stdErr: 0, lower: 1, upper: 1, nRisk: curve.nRisk[0] ?? 0, greenwood: 0 };
   // Risk set at t: units with time ≥ t (survfit's summary reports it for the next time).
@@ -172,17 +182,24 @@ export function logRankTest(time: ArrayLike<number>, event: ArrayLike<number>, g
   const n = time.length;
   const idx = Array.from({ length: n }, (_, i) => i).filter((i) => !weights || weights[i]! > 0);
   idx.sort((a, b) => time[a]! - time[b]!);
-  let n1 = 0, n0 = 0;
+  let n1 = 0,
+    n0 = 0;
   for (const i of idx) {
     const w = weights ? weights[i]! : 1;
     if (group[i]) n1 += w;
     else n0 += w;
   }
-  let O1 = 0, E1 = 0, V = 0, O0 = 0;
+  let O1 = 0,
+    E1 = 0,
+    V = 0,
+    O0 = 0;
   let k = 0;
   while (k < idx.length) {
     const t = time[idx[k]!]!;
-    let d1 = 0, d0 = 0, r1 = 0, r0 = 0;
+    let d1 = 0,
+      d0 = 0,
+      r1 = 0,
+      r0 = 0;
     while (k < idx.length && time[idx[k]!] === t) {
       const i = idx[k]!;
       const w = weights ? weights[i]! : 1;
@@ -252,8 +269,10 @@ export function survivalDifference(
   const level = options.level ?? 0.95;
   const seMethod = options.se ?? 'independent';
   const n = match.nUnits;
-  if (time.length !== n) throw new CounterfactError({ code: 'bad_argument', column: 'time', message: `time has ${time.length} values but the match has ${n} units` });
-  if (seMethod === 'bootstrap' && !options.rng) throw new CounterfactError({ code: 'bad_argument', column: 'rng', message: "se 'bootstrap' needs a seeded generator: pass rng: createRng(seed)" });
+  if (time.length !== n)
+    throw new CounterfactError({ code: 'bad_argument', column: 'time', message: `time has ${time.length} values but the match has ${n} units` });
+  if (seMethod === 'bootstrap' && !options.rng)
+    throw new CounterfactError({ code: 'bad_argument', column: 'rng', message: "se 'bootstrap' needs a seeded generator: pass rng: createRng(seed)" });
   const wT = new Float64Array(n);
   const wC = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -353,7 +372,13 @@ export function survivalFromDates(start: ArrayLike<number>, end: ArrayLike<numbe
     event[i] = observed ? 1 : 0;
   }
   if (count) {
-    throw new CounterfactError({ code: 'bad_date', column: 'start/end', rows: bad, count, message: `${count} unit(s) have a missing start date, a start after the censoring date, or an end before the start (${describeRows(bad, count)})` });
+    throw new CounterfactError({
+      code: 'bad_date',
+      column: 'start/end',
+      rows: bad,
+      count,
+      message: `${count} unit(s) have a missing start date, a start after the censoring date, or an end before the start (${describeRows(bad, count)})`,
+    });
   }
   return { time, event };
 }

@@ -66,13 +66,7 @@ export interface Accumulator {
    */
   share?(column: Float64Array): Float64Array;
   /** Fill `partials` for all chunks. */
-  accumulate(
-    columns: readonly (Float64Array | null)[],
-    center: Float64Array,
-    scale: Float64Array,
-    w: Float64Array | null,
-    partials: Float64Array,
-  ): void;
+  accumulate(columns: readonly (Float64Array | null)[], center: Float64Array, scale: Float64Array, w: Float64Array | null, partials: Float64Array): void;
   /** Release threads or other resources. */
   close?(): void;
 }
@@ -363,13 +357,7 @@ function irls(
  * columns in column order for each row (the same arithmetic as a row-wise loop over a
  * standardised copy), in blocks of rows so the block of η stays in cache.
  */
-function linearPredictor(
-  X: readonly (Float64Array | null)[],
-  center: Float64Array,
-  scale: Float64Array,
-  beta: Float64Array,
-  eta: Float64Array,
-): void {
+function linearPredictor(X: readonly (Float64Array | null)[], center: Float64Array, scale: Float64Array, beta: Float64Array, eta: Float64Array): void {
   const n = eta.length;
   const p = X.length;
   const B = 2048;
@@ -500,14 +488,18 @@ function finish(fit: IrlsResult, ctx: FinishContext): PropensityFit {
     warnings.push(
       `separation in the propensity model: ${sepCount} fitted probabilities are numerically 0 or 1` +
         (sepCount > 0 ? ` (${describeRows(sepRows, sepCount)})` : '') +
-        (suspects.length ? `; covariates that perfectly predict treatment: ${suspects.map((s) => `\`${s}\``).join(', ')} — remove them, coarsen them, or match exactly on them` : ''),
+        (suspects.length
+          ? `; covariates that perfectly predict treatment: ${suspects.map((s) => `\`${s}\``).join(', ')} — remove them, coarsen them, or match exactly on them`
+          : ''),
     );
   }
   const dropped: { column: string; reason: 'collinear' | 'constant' }[] = [];
   for (let j = 1; j < pAll; j++) {
     if (aliased[j]) {
       dropped.push({ column: names[j]!, reason: 'collinear' });
-      warnings.push(`design column \`${names[j]}\` is collinear with earlier covariates and was dropped (R reports its coefficient as NA): remove it or one of the covariates it duplicates`);
+      warnings.push(
+        `design column \`${names[j]}\` is collinear with earlier covariates and was dropped (R reports its coefficient as NA): remove it or one of the covariates it duplicates`,
+      );
     }
   }
 
@@ -566,12 +558,7 @@ export function standardiseInto(v: Float64Array, out: Float64Array): { mean: num
  * control range do not overlap (or a dummy level occurs in one group only), or the fitted
  * coefficient diverged (|β| large on the standardised scale with |z| < 0.01).
  */
-function separationSuspects(
-  names: readonly string[],
-  columns: readonly Float64Array[],
-  y: Uint8Array,
-  coefs: readonly Coefficient[],
-): string[] {
+function separationSuspects(names: readonly string[], columns: readonly Float64Array[], y: Uint8Array, coefs: readonly Coefficient[]): string[] {
   const out: string[] = [];
   for (let j = 0; j < columns.length; j++) {
     const v = columns[j]!;

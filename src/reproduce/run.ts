@@ -9,7 +9,16 @@ import { dateColumnToDays } from '../data/dates.js';
 import { columnLabels, getColumn, takeRows, withColumn, type Table } from '../data/table.js';
 import { evaluateDesign, type DesignResult } from '../evaluate.js';
 import { matchGeographic } from '../matching/geographic.js';
-import { estimateATTCurve, prepareSpells, pseudoReferenceDates, statusAt, survivalDifference, kaplanMeier, survivalAt, type EffectCurve } from '../outcomes/index.js';
+import {
+  estimateATTCurve,
+  prepareSpells,
+  pseudoReferenceDates,
+  statusAt,
+  survivalDifference,
+  kaplanMeier,
+  survivalAt,
+  type EffectCurve,
+} from '../outcomes/index.js';
 import { createRng } from '../random.js';
 import { normalQuantile } from '../stats/distributions.js';
 import { PUBLISHED, startupCohort, trainingCohort, voucherCohort, type TrainingYear } from '../synth/studies.js';
@@ -37,7 +46,17 @@ export interface ReproductionResult {
 
 export type Progress = (p: { stage: string; done: number; total: number }) => void;
 
-export const LABOUR_COVARIATES = ['female', 'age', 'foreign', 'education', 'province', 'months_unemployed', 'inoccupato', 'prior_training', 'months_employed_18'];
+export const LABOUR_COVARIATES = [
+  'female',
+  'age',
+  'foreign',
+  'education',
+  'province',
+  'months_unemployed',
+  'inoccupato',
+  'prior_training',
+  'months_employed_18',
+];
 const MATCHING = { replace: true, ratio: 5 } as const;
 const NAIVE_SEED = 7;
 
@@ -47,7 +66,14 @@ function published(study: string, quantity: string) {
   return f;
 }
 
-function row(study: string, quantity: string, scale: number, e: { estimate: number; ciLower: number | null; ciUpper: number | null }, naive: number | null, truth: number | null): ReproductionRow {
+function row(
+  study: string,
+  quantity: string,
+  scale: number,
+  e: { estimate: number; ciLower: number | null; ciUpper: number | null },
+  naive: number | null,
+  truth: number | null,
+): ReproductionRow {
   const f = published(study, quantity);
   const s = (x: number | null) => (x === null ? null : x * scale);
   const lo = s(e.ciLower);
@@ -81,7 +107,10 @@ export function spellsStudy(people: Table, spellsTable: Table, treatment: string
   const pseudo = pseudoReferenceDates(design.match.treatment, referenceDays, createRng(NAIVE_SEED));
   const naiveStatus = statusAt(spells, pseudo, horizons);
   const naive = naiveStatus.map((y) => {
-    let st = 0, nt = 0, sc = 0, nc = 0;
+    let st = 0,
+      nt = 0,
+      sc = 0,
+      nc = 0;
     for (let i = 0; i < y.length; i++) {
       if (design.match.treatment[i]) {
         st += y[i]!;
@@ -102,7 +131,7 @@ function controlMeanSe(match: MatchResult, p: number): number {
   for (let m = 0; m < match.pairs.control.length; m++) K.set(match.pairs.control[m]!, (K.get(match.pairs.control[m]!) ?? 0) + match.pairs.weight[m]!);
   let s = 0;
   for (const k of K.values()) s += k * k;
-  return (Math.sqrt(s * p * (1 - p)) / match.counts.matchedTreated);
+  return Math.sqrt(s * p * (1 - p)) / match.counts.matchedTreated;
 }
 
 function rateCi(p: number, se: number) {
@@ -134,12 +163,39 @@ export function runReproduction(options: { onProgress?: Progress; scale?: number
     rows.push(row(study, 'ATT on employment at 18 months', 100, e18, n18.difference, c.truth.att.trained!));
     if (year === 2015) {
       const nT = e18.nTreated;
-      rows.push(row(study, 'employment rate of treated at 18 months', 100, rateCi(e18.meanTreated, Math.sqrt((e18.meanTreated * (1 - e18.meanTreated)) / nT)), n18.treated, c.truth.treatedRate));
-      rows.push(row(study, 'employment rate of matched controls at 18 months', 100, rateCi(e18.meanControl, controlMeanSe(r.design.match, e18.meanControl)), n18.control, c.truth.controlRate));
+      rows.push(
+        row(
+          study,
+          'employment rate of treated at 18 months',
+          100,
+          rateCi(e18.meanTreated, Math.sqrt((e18.meanTreated * (1 - e18.meanTreated)) / nT)),
+          n18.treated,
+          c.truth.treatedRate,
+        ),
+      );
+      rows.push(
+        row(
+          study,
+          'employment rate of matched controls at 18 months',
+          100,
+          rateCi(e18.meanControl, controlMeanSe(r.design.match, e18.meanControl)),
+          n18.control,
+          c.truth.controlRate,
+        ),
+      );
     }
     const cost = costPerExtraJob(c.totalCost, e18);
     const naiveCost = n18.difference > 0 ? c.totalCost / (n18.difference * e18.nTreated) : null;
-    rows.push(row(study, 'cost per extra job at 18 months', 1, { estimate: cost.costPerExtra ?? NaN, ciLower: cost.lower, ciUpper: cost.upper }, naiveCost, c.totalCost / (c.truth.att.trained! * e18.nTreated)));
+    rows.push(
+      row(
+        study,
+        'cost per extra job at 18 months',
+        1,
+        { estimate: cost.costPerExtra ?? NaN, ciLower: cost.lower, ciUpper: cost.upper },
+        naiveCost,
+        c.totalCost / (c.truth.att.trained! * e18.nTreated),
+      ),
+    );
   }
 
   tick('job-service vouchers');
@@ -151,19 +207,38 @@ export function runReproduction(options: { onProgress?: Progress; scale?: number
     const sub = takeRows(v.people, idx);
     const t = Float64Array.from(idx, (i) => (pathway[i] === 'none' ? 0 : 1));
     const r = spellsStudy(withColumn(sub, 'voucher', { kind: 'numeric', values: t }), v.spells, 'voucher', [24]);
-    balance.push({ study: `job-service vouchers, ${label}`, maxAbsSmdAfter: r.design.balance.summary.maxAbsSmdAfter, balanced: r.design.balance.summary.balanced });
+    balance.push({
+      study: `job-service vouchers, ${label}`,
+      maxAbsSmdAfter: r.design.balance.summary.maxAbsSmdAfter,
+      balanced: r.design.balance.summary.balanced,
+    });
     return { e: r.curve.estimates[0]!, naive: r.naive[0]!.difference };
   };
   const all = armRun(() => true, 'all pathways');
   rows.push(row(v.study, 'ATT on employment at 24 months, all pathways', 100, all.e, all.naive, v.truth.att.overall!));
-  const armQuantity: Record<string, string> = { contract: 'ATT at 24 months, job contract', internship: 'ATT at 24 months, internship', orientation: 'ATT at 24 months, orientation only' };
+  const armQuantity: Record<string, string> = {
+    contract: 'ATT at 24 months, job contract',
+    internship: 'ATT at 24 months, internship',
+    orientation: 'ATT at 24 months, orientation only',
+  };
   for (const arm of ['contract', 'internship', 'orientation']) {
     const a = armRun((l) => l === arm || l === 'none', arm);
     rows.push(row(v.study, armQuantity[arm]!, 100, a.e, a.naive, v.truth.att[arm]!));
   }
   const perRecipient = v.spending.total / v.spending.recipients;
   const f = published(v.study, 'spending per recipient (≥ 6 months voucher)');
-  rows.push({ study: v.study, quantity: f.quantity, published: f.value, unit: 'EUR', estimate: perRecipient, ciLower: null, ciUpper: null, naive: null, withinCI: Math.abs(perRecipient - f.value) < 0.005, truth: null });
+  rows.push({
+    study: v.study,
+    quantity: f.quantity,
+    published: f.value,
+    unit: 'EUR',
+    estimate: perRecipient,
+    ciLower: null,
+    ciUpper: null,
+    naive: null,
+    withinCI: Math.abs(perRecipient - f.value) < 0.005,
+    truth: null,
+  });
 
   tick('start-up support');
   const s = startupCohort({ scale });
@@ -181,7 +256,11 @@ export function runReproduction(options: { onProgress?: Progress; scale?: number
   const event = (firms.columns.closed as { values: Float64Array }).values;
   const d = survivalDifference(time, event, m, { times: [24, 60] });
   const kmT = kaplanMeier(time, event, Float64Array.from(treat));
-  const kmC = kaplanMeier(time, event, Float64Array.from(treat, (x) => 1 - x));
+  const kmC = kaplanMeier(
+    time,
+    event,
+    Float64Array.from(treat, (x) => 1 - x),
+  );
   const naive = (t: number) => survivalAt(kmT, t).survival - survivalAt(kmC, t).survival;
   const pt = (k: number) => ({ estimate: d.points[k]!.difference, ciLower: d.points[k]!.ciLower, ciUpper: d.points[k]!.ciUpper });
   rows.push(row(s.study, 'survival effect at 2 years', 100, pt(0), naive(24), s.truth.effect24));

@@ -49,7 +49,12 @@ function moments(v: Float64Array, sel: (i: number) => number): Moments {
  * (treated 1, controls Σ 1/M_i) so that the global rescaling can be applied after combining.
  * Cost: O(n · columns + matches).
  */
-export function summarizeShard(shard: string, data: Table, match: MatchResult, options: { outcome: string; covariates: readonly string[]; categorical?: readonly string[] }): ShardSummary {
+export function summarizeShard(
+  shard: string,
+  data: Table,
+  match: MatchResult,
+  options: { outcome: string; covariates: readonly string[]; categorical?: readonly string[] },
+): ShardSummary {
   const y = getNumeric(data, options.outcome, 'outcome', true);
   const p = match.pairs;
   const stats = aiStatistics(match, y);
@@ -70,7 +75,12 @@ export function summarizeShard(shard: string, data: Table, match: MatchResult, o
   return {
     kind: 'ShardSummary',
     shard,
-    counts: { treated: match.counts.treated, controls: match.counts.controls, matchedTreated: match.counts.matchedTreated, matchedControls: match.counts.matchedControls },
+    counts: {
+      treated: match.counts.treated,
+      controls: match.counts.controls,
+      matchedTreated: match.counts.matchedTreated,
+      matchedControls: match.counts.matchedControls,
+    },
     att: stats.sums,
     balance,
   };
@@ -88,7 +98,14 @@ export interface CombinedResult {
   readonly pValue: number;
   readonly meanTreated: number;
   readonly meanControl: number;
-  readonly balance: readonly { covariate: string; smdBefore: number; smdAfter: number; varianceRatioAfter: number | null; meanTreatedAfter: number; meanControlAfter: number }[];
+  readonly balance: readonly {
+    covariate: string;
+    smdBefore: number;
+    smdAfter: number;
+    varianceRatioAfter: number | null;
+    meanTreatedAfter: number;
+    meanControlAfter: number;
+  }[];
 }
 
 const add = (a: Moments, b: Moments): Moments => ({ n: a.n + b.n, w: a.w + b.w, w2: a.w2 + b.w2, x: a.x + b.x, x2: a.x2 + b.x2 });
@@ -106,7 +123,8 @@ const wvar = (m: Moments) => (m.x2 - (m.x * m.x) / m.w) / (m.w - m.w2 / m.w);
 export function combineShards(summaries: readonly ShardSummary[], level = 0.95): CombinedResult {
   const names = new Set<string>();
   for (const s of summaries) {
-    if (names.has(s.shard)) throw new CounterfactError({ code: 'bad_argument', column: 'shard', message: `shard "${s.shard}" appears twice: each stratum must be summarised once` });
+    if (names.has(s.shard))
+      throw new CounterfactError({ code: 'bad_argument', column: 'shard', message: `shard "${s.shard}" appears twice: each stratum must be summarised once` });
     names.add(s.shard);
   }
   let A: AiSums = ZERO_AI_SUMS;
@@ -125,11 +143,19 @@ export function combineShards(summaries: readonly ShardSummary[], level = 0.95):
   if (first) for (const s of summaries) rawControlWeight += s.balance[first]!.ca.w;
   const scale = rawControlWeight > 0 ? counts.matchedControls / rawControlWeight : 1;
   const balance = covs.map((cov) => {
-    let tb = zero(), cb = zero(), ta = zero(), ca = zero();
+    let tb = zero(),
+      cb = zero(),
+      ta = zero(),
+      ca = zero();
     let binary = true;
     for (const s of summaries) {
       const b = s.balance[cov];
-      if (!b) throw new CounterfactError({ code: 'bad_argument', column: cov, message: `covariate level \`${cov}\` is missing from shard "${s.shard}": summarise every shard with the same covariates` });
+      if (!b)
+        throw new CounterfactError({
+          code: 'bad_argument',
+          column: cov,
+          message: `covariate level \`${cov}\` is missing from shard "${s.shard}": summarise every shard with the same covariates`,
+        });
       tb = add(tb, b.tb);
       cb = add(cb, b.cb);
       ta = add(ta, b.ta);

@@ -49,22 +49,31 @@ export function simulatedConfounder(
 ): SimulatedConfounderResult {
   const table = toTable(data);
   const y = getNumeric(table, spec.outcome, 'outcome');
-  for (const v of y) if (v !== 0 && v !== 1) throw new CounterfactError({ code: 'bad_argument', column: spec.outcome, message: `the simulated-confounder analysis needs a 0/1 outcome; \`${spec.outcome}\` has ${v}` });
+  for (const v of y)
+    if (v !== 0 && v !== 1)
+      throw new CounterfactError({
+        code: 'bad_argument',
+        column: spec.outcome,
+        message: `the simulated-confounder analysis needs a 0/1 outcome; \`${spec.outcome}\` has ${v}`,
+      });
   const base = evaluate(table, spec);
   const t = base.propensity.treatment;
   let probs: ConfounderProbabilities;
   if ('mimic' in u) {
     const c = getNumeric(table, u.mimic, 'mimicked covariate');
-    const s = [0, 0, 0, 0], n = [0, 0, 0, 0];
+    const s = [0, 0, 0, 0],
+      n = [0, 0, 0, 0];
     for (let i = 0; i < c.length; i++) {
-      if (c[i] !== 0 && c[i] !== 1) throw new CounterfactError({ code: 'bad_argument', column: u.mimic, message: `the mimicked covariate \`${u.mimic}\` must be 0/1` });
+      if (c[i] !== 0 && c[i] !== 1)
+        throw new CounterfactError({ code: 'bad_argument', column: u.mimic, message: `the mimicked covariate \`${u.mimic}\` must be 0/1` });
       const cell = (1 - t[i]!) * 2 + (1 - y[i]!);
       s[cell]! += c[i]!;
       n[cell]!++;
     }
     probs = { p11: s[0]! / n[0]!, p10: s[1]! / n[1]!, p01: s[2]! / n[2]!, p00: s[3]! / n[3]! };
   } else probs = u.probabilities;
-  for (const [k, v] of Object.entries(probs)) if (!(v >= 0 && v <= 1)) throw new CounterfactError({ code: 'bad_argument', column: k, message: `${k} must be a probability in [0, 1], received ${v}` });
+  for (const [k, v] of Object.entries(probs))
+    if (!(v >= 0 && v <= 1)) throw new CounterfactError({ code: 'bad_argument', column: k, message: `${k} must be a probability in [0, 1], received ${v}` });
   const reps = options.reps ?? 100;
   const seed = options.seed ?? 1;
   const rng = createRng(seed);

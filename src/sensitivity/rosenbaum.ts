@@ -67,7 +67,11 @@ export function rosenbaumBinary(
 ): RosenbaumBounds {
   const { discordantTreated: a, discordantControl: b } = counts;
   if (![a, b].every((x) => Number.isInteger(x) && x >= 0)) {
-    throw new CounterfactError({ code: 'bad_argument', column: 'discordant', message: `discordant pair counts must be whole numbers ≥ 0, received ${a} and ${b}` });
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: 'discordant',
+      message: `discordant pair counts must be whole numbers ≥ 0, received ${a} and ${b}`,
+    });
   }
   const alpha = options.alpha ?? 0.05;
   const gammas = options.gammas ?? Array.from({ length: 21 }, (_, k) => Math.round((1 + k * 0.1) * 10) / 10);
@@ -86,16 +90,25 @@ export function rosenbaumBinary(
  * @throws CounterfactError when the match is not 1:1 (ratio > 1, ties or weighting) or the
  *   outcome is not 0/1 for a matched unit.
  */
-export function rosenbaumFromMatch(match: MatchResult, outcome: ArrayLike<number>, options: { gammas?: readonly number[]; alpha?: number; pairOutcome?: ArrayLike<number> } = {}): RosenbaumBounds {
+export function rosenbaumFromMatch(
+  match: MatchResult,
+  outcome: ArrayLike<number>,
+  options: { gammas?: readonly number[]; alpha?: number; pairOutcome?: ArrayLike<number> } = {},
+): RosenbaumBounds {
   const p = match.pairs;
   const seen = new Set<number>();
   for (let m = 0; m < p.treated.length; m++) {
     if (p.weight[m] !== 1 || seen.has(p.treated[m]!)) {
-      throw new CounterfactError({ code: 'bad_argument', column: 'match', message: 'Rosenbaum bounds for binary outcomes need 1:1 matched pairs: rematch with ratio 1 and without ties' });
+      throw new CounterfactError({
+        code: 'bad_argument',
+        column: 'match',
+        message: 'Rosenbaum bounds for binary outcomes need 1:1 matched pairs: rematch with ratio 1 and without ties',
+      });
     }
     seen.add(p.treated[m]!);
   }
-  let a = 0, b = 0;
+  let a = 0,
+    b = 0;
   for (let m = 0; m < p.treated.length; m++) {
     const yt = outcome[p.treated[m]!]!;
     const yc = options.pairOutcome ? options.pairOutcome[m]! : outcome[p.control[m]!]!;
@@ -129,7 +142,8 @@ function ev(rr: number): number {
  * @example eValue(3.9).eValue // 7.26
  */
 export function eValue(rr: number, ci: { lower?: number; upper?: number } = {}): EValue {
-  if (!(rr > 0 && Number.isFinite(rr))) throw new CounterfactError({ code: 'bad_argument', column: 'rr', message: `the risk ratio must be a positive number, received ${rr}` });
+  if (!(rr > 0 && Number.isFinite(rr)))
+    throw new CounterfactError({ code: 'bad_argument', column: 'rr', message: `the risk ratio must be a positive number, received ${rr}` });
   let eCi: number | null = null;
   if (ci.lower !== undefined && ci.upper !== undefined) {
     if (ci.lower <= 1 && ci.upper >= 1) eCi = 1;
@@ -145,7 +159,8 @@ export function eValue(rr: number, ci: { lower?: number; upper?: number } = {}):
  */
 export function eValueForATT(effect: Pick<EffectEstimate, 'meanTreated' | 'meanControl' | 'ciLower' | 'ciUpper'>): EValue {
   const c = effect.meanControl;
-  if (!(c > 0)) throw new CounterfactError({ code: 'bad_argument', column: 'meanControl', message: 'the matched control mean must be positive for a risk ratio' });
+  if (!(c > 0))
+    throw new CounterfactError({ code: 'bad_argument', column: 'meanControl', message: 'the matched control mean must be positive for a risk ratio' });
   const rr = effect.meanTreated / c;
   const ci = effect.ciLower !== null && effect.ciUpper !== null ? { lower: Math.max(1e-9, (c + effect.ciLower) / c), upper: (c + effect.ciUpper) / c } : {};
   return { ...eValue(rr, ci), note: 'VanderWeele & Ding (2017); RR = treated mean / matched control mean, CI mapped with the control mean held fixed' };

@@ -185,7 +185,9 @@ export function crossprodChunk(
       const r0 = a * B;
       const r1 = r0 + B;
       // Diagonal tile: (a, a), (a, a + 1), (a + 1, a + 1).
-      let d00 = 0, d01 = 0, d11 = 0;
+      let d00 = 0,
+        d01 = 0,
+        d11 = 0;
       for (let i = 0; i < len; i++) {
         const w0 = wx[r0 + i]!;
         const x1 = xx[r1 + i]!;
@@ -200,7 +202,10 @@ export function crossprodChunk(
       for (; b + 1 < q; b += 2) {
         const c0 = b * B;
         const c1 = c0 + B;
-        let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+        let s00 = 0,
+          s01 = 0,
+          s10 = 0,
+          s11 = 0;
         for (let i = 0; i < len; i++) {
           const w0 = wx[r0 + i]!;
           const w1 = wx[r1 + i]!;
@@ -218,7 +223,8 @@ export function crossprodChunk(
       }
       if (b < q) {
         const c0 = b * B;
-        let s00 = 0, s10 = 0;
+        let s00 = 0,
+          s10 = 0;
         for (let i = 0; i < len; i++) {
           const x0 = xx[c0 + i]!;
           s00 += wx[r0 + i]! * x0;

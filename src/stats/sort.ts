@@ -52,8 +52,10 @@ export function stableArgsort(keys: Float64Array): Int32Array {
   let idx = new Int32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
   let idx2 = new Int32Array(n);
-  let hiA = hi, loA = lo;
-  let hiB = new Uint32Array(n), loB = new Uint32Array(n);
+  let hiA = hi,
+    loA = lo;
+  let hiB = new Uint32Array(n),
+    loB = new Uint32Array(n);
   for (let pass = 0; pass < 6; pass++) {
     const base = pass * 2048;
     const shift = shifts[pass]!;

@@ -47,7 +47,15 @@ export interface OutcomeResult {
   readonly effect: EffectSummary;
   readonly curve?: readonly ({ horizon: number } & EffectSummary)[];
   readonly survival?: {
-    readonly points: readonly { time: number; survivalTreated: number; survivalControl: number; difference: number; se: number; ciLower: number; ciUpper: number }[];
+    readonly points: readonly {
+      time: number;
+      survivalTreated: number;
+      survivalControl: number;
+      difference: number;
+      se: number;
+      ciLower: number;
+      ciUpper: number;
+    }[];
     readonly treated: readonly { time: number; survival: Num; lower: Num; upper: Num }[];
     readonly control: readonly { time: number; survival: Num; lower: Num; upper: Num }[];
     readonly logRank: { chisq: number; pValue: number };
@@ -69,9 +77,44 @@ export interface StudyResults {
   readonly balance: { threshold: number; balanced: boolean; flaggedAfter: number; maxAbsSmdAfter: number; rows: DesignResult['balance']['rows'] };
   readonly outcomes: readonly OutcomeResult[];
   readonly subgroups: readonly { by: string; label: string; outcome: string; rows: readonly Record<string, unknown>[] }[];
-  readonly costs: null | { unit: string; totalCost: number; costPerTreated: number; extra: Num; extraLower: Num; extraUpper: Num; costPerExtra: Num; lower: Num; upper: Num; note: string };
-  readonly arms: readonly { arm: string; suppressed: boolean; nTreated: Num; nControls: Num; estimate: Num; se: Num; ciLower: Num; ciUpper: Num; balanced: boolean | null }[];
-  readonly sensitivity: { rosenbaum: null | { gammaCritical: Num; rows: readonly { gamma: number; pUpper: number }[]; discordantTreated: number; discordantControl: number }; evalue: null | { riskRatio: number; eValue: number; eValueCi: Num }; confounder: null | { att: number; se: number; baseline: number; outcomeOddsRatio: number; selectionOddsRatio: number; reps: number; seed: number; probabilities: Record<string, number> }; notes: string[] };
+  readonly costs: null | {
+    unit: string;
+    totalCost: number;
+    costPerTreated: number;
+    extra: Num;
+    extraLower: Num;
+    extraUpper: Num;
+    costPerExtra: Num;
+    lower: Num;
+    upper: Num;
+    note: string;
+  };
+  readonly arms: readonly {
+    arm: string;
+    suppressed: boolean;
+    nTreated: Num;
+    nControls: Num;
+    estimate: Num;
+    se: Num;
+    ciLower: Num;
+    ciUpper: Num;
+    balanced: boolean | null;
+  }[];
+  readonly sensitivity: {
+    rosenbaum: null | { gammaCritical: Num; rows: readonly { gamma: number; pUpper: number }[]; discordantTreated: number; discordantControl: number };
+    evalue: null | { riskRatio: number; eValue: number; eValueCi: Num };
+    confounder: null | {
+      att: number;
+      se: number;
+      baseline: number;
+      outcomeOddsRatio: number;
+      selectionOddsRatio: number;
+      reps: number;
+      seed: number;
+      probabilities: Record<string, number>;
+    };
+    notes: string[];
+  };
   readonly settings: Readonly<Record<string, unknown>>;
   readonly warnings: readonly string[];
 }
@@ -150,9 +193,17 @@ export function runStudyWithMatch(
     armLabels = columnLabels(getColumn(table, study.arms.column, 'arm'));
     const control = String(study.arms.control);
     if (!armLabels.includes(control)) {
-      throw new CounterfactError({ code: 'bad_study', path: ['arms', 'control'], message: `arms.control: "${control}" does not occur in \`${study.arms.column}\`` });
+      throw new CounterfactError({
+        code: 'bad_study',
+        path: ['arms', 'control'],
+        message: `arms.control: "${control}" does not occur in \`${study.arms.column}\``,
+      });
     }
-    table = withColumn(table, ARM_TREATED, Float64Array.from(armLabels, (l) => (l === null ? NaN : l === control ? 0 : 1)));
+    table = withColumn(
+      table,
+      ARM_TREATED,
+      Float64Array.from(armLabels, (l) => (l === null ? NaN : l === control ? 0 : 1)),
+    );
   }
   const treatmentColumn = study.treatment ?? ARM_TREATED;
   const warnings: string[] = [];
@@ -182,7 +233,12 @@ export function runStudyWithMatch(
   let spells: Spells | null = null;
   const ids = columnLabels(getColumn(table, study.id, 'id'));
   const outcomes: OutcomeResult[] = [];
-  let headline: { effect: EffectEstimate; unit: Float64Array | null; pair: Float64Array | null; spell?: { referenceDays: Float64Array; horizon: number } } | null = null;
+  let headline: {
+    effect: EffectEstimate;
+    unit: Float64Array | null;
+    pair: Float64Array | null;
+    spell?: { referenceDays: Float64Array; horizon: number };
+  } | null = null;
   for (const o of study.outcomes) {
     if (o.type === 'binary') {
       const e = estimateATT(table, match, { outcome: o.column, se: se, varMatches: study.varMatches, level: study.level, propensity: design.propensity });
@@ -194,7 +250,14 @@ export function runStudyWithMatch(
         for (const x of spells.exclusions) warnings.push(`${x.count} contract spell(s) excluded: ${x.reason}`);
       }
       const referenceDays = dateColumnToDays(table, o.referenceDate, true);
-      const curve = estimateATTCurve(table, match, { spells, referenceDays, horizons: o.horizons, se: curveSe(se), varMatches: study.varMatches, level: study.level });
+      const curve = estimateATTCurve(table, match, {
+        spells,
+        referenceDays,
+        horizons: o.horizons,
+        se: curveSe(se),
+        varMatches: study.varMatches,
+        level: study.level,
+      });
       const last = curve.estimates[curve.estimates.length - 1]!;
       outcomes.push({
         type: 'spells',
@@ -242,13 +305,20 @@ export function runStudyWithMatch(
     const by = typeof sg === 'string' ? sg : sg.by;
     const treatedOnly = typeof sg === 'string' ? false : sg.treatedOnly;
     const first = study.outcomes[0]!;
-    const r = estimateBySubgroup(table, { ...spec, outcome: first.type === 'binary' ? first.column : undefined }, {
-      by,
-      treatedOnly,
-      minCellCount: study.minCellCount,
-      spellOutcome: first.type === 'spells' && headline?.spell ? { spells: spells!, referenceDays: headline.spell.referenceDays, horizon: headline.spell.horizon } : undefined,
-    });
-    subgroups.push({ by, label: typeof sg === 'string' ? sg : sg.label ?? sg.by, outcome: r.outcome, rows: r.rows.map((x) => ({ ...x })) });
+    const r = estimateBySubgroup(
+      table,
+      { ...spec, outcome: first.type === 'binary' ? first.column : undefined },
+      {
+        by,
+        treatedOnly,
+        minCellCount: study.minCellCount,
+        spellOutcome:
+          first.type === 'spells' && headline?.spell
+            ? { spells: spells!, referenceDays: headline.spell.referenceDays, horizon: headline.spell.horizon }
+            : undefined,
+      },
+    );
+    subgroups.push({ by, label: typeof sg === 'string' ? sg : (sg.label ?? sg.by), outcome: r.outcome, rows: r.rows.map((x) => ({ ...x })) });
   }
   progress({ stage: 'arms', fraction: 0.7 });
   const arms: StudyResults['arms'][number][] = [];
@@ -262,14 +332,25 @@ export function runStudyWithMatch(
       const sub = takeRows(table, idx);
       const d = evaluateDesign(sub, spec);
       let e: { estimate: number; se: number | null; ciLower: number | null; ciUpper: number | null; nTreated: number; nControls: number };
-      if (first.type === 'binary') e = estimateATT(sub, d.match, { outcome: first.column, se: se, varMatches: study.varMatches, level: study.level, propensity: d.propensity });
+      if (first.type === 'binary')
+        e = estimateATT(sub, d.match, { outcome: first.column, se: se, varMatches: study.varMatches, level: study.level, propensity: d.propensity });
       else if (first.type === 'spells') {
         const subIds = columnLabels(getColumn(sub, study.id, 'id'));
         const sp = prepareSpells(data.spells!, { id: first.spellColumns.id ?? study.id, start: first.spellColumns.start, end: first.spellColumns.end }, subIds);
-        const c = estimateATTCurve(sub, d.match, { spells: sp, referenceDays: dateColumnToDays(sub, first.referenceDate, true), horizons: [first.horizons[first.horizons.length - 1]!], se: curveSe(se), varMatches: study.varMatches, level: study.level });
+        const c = estimateATTCurve(sub, d.match, {
+          spells: sp,
+          referenceDays: dateColumnToDays(sub, first.referenceDate, true),
+          horizons: [first.horizons[first.horizons.length - 1]!],
+          se: curveSe(se),
+          varMatches: study.varMatches,
+          level: study.level,
+        });
         e = c.estimates[0]!;
       } else {
-        const sd = survivalDifference(getNumeric(sub, first.time, 'time'), getNumeric(sub, first.event, 'event'), d.match, { times: [Math.max(...first.times)], level: study.level });
+        const sd = survivalDifference(getNumeric(sub, first.time, 'time'), getNumeric(sub, first.event, 'event'), d.match, {
+          times: [Math.max(...first.times)],
+          level: study.level,
+        });
         const pt = sd.points[0]!;
         e = { estimate: pt.difference, se: pt.se, ciLower: pt.ciLower, ciUpper: pt.ciUpper, nTreated: sd.nTreated, nControls: sd.nControls };
       }
@@ -277,7 +358,17 @@ export function runStudyWithMatch(
       arms.push(
         suppressed
           ? { arm, suppressed, nTreated: null, nControls: null, estimate: null, se: null, ciLower: null, ciUpper: null, balanced: null }
-          : { arm, suppressed, nTreated: e.nTreated, nControls: e.nControls, estimate: num(e.estimate), se: num(e.se), ciLower: num(e.ciLower), ciUpper: num(e.ciUpper), balanced: d.balance.summary.balanced },
+          : {
+              arm,
+              suppressed,
+              nTreated: e.nTreated,
+              nControls: e.nControls,
+              estimate: num(e.estimate),
+              se: num(e.se),
+              ciLower: num(e.ciLower),
+              ciUpper: num(e.ciUpper),
+              balanced: d.balance.summary.balanced,
+            },
       );
     }
   }
@@ -291,7 +382,18 @@ export function runStudyWithMatch(
       for (let i = 0; i < v.length; i++) if (match.treatment[i] && Number.isFinite(v[i]!)) total += v[i]!;
     }
     const c = costPerExtra(total, headline.effect, { unit: study.costs.unit });
-    costs = { unit: c.unit, totalCost: c.totalCost, costPerTreated: c.costPerTreated, extra: num(c.extra.estimate), extraLower: num(c.extra.lower), extraUpper: num(c.extra.upper), costPerExtra: num(c.costPerExtra), lower: num(c.lower), upper: num(c.upper), note: c.note };
+    costs = {
+      unit: c.unit,
+      totalCost: c.totalCost,
+      costPerTreated: c.costPerTreated,
+      extra: num(c.extra.estimate),
+      extraLower: num(c.extra.lower),
+      extraUpper: num(c.extra.upper),
+      costPerExtra: num(c.costPerExtra),
+      lower: num(c.lower),
+      upper: num(c.upper),
+      note: c.note,
+    };
   }
   const notes: string[] = [];
   let rosenbaum: StudyResults['sensitivity']['rosenbaum'] = null;
@@ -299,7 +401,12 @@ export function runStudyWithMatch(
   if (study.sensitivity.rosenbaum) {
     if (headline?.unit && study.matching.ratio === 1 && !study.matching.ties) {
       const r = rosenbaumFromMatch(match, headline.unit);
-      rosenbaum = { gammaCritical: r.gammaCritical, rows: r.rows.map((x) => ({ gamma: x.gamma, pUpper: x.pUpper })), discordantTreated: r.discordantTreated, discordantControl: r.discordantControl };
+      rosenbaum = {
+        gammaCritical: r.gammaCritical,
+        rows: r.rows.map((x) => ({ gamma: x.gamma, pUpper: x.pUpper })),
+        discordantTreated: r.discordantTreated,
+        discordantControl: r.discordantControl,
+      };
     } else notes.push('Rosenbaum bounds need a binary outcome column and 1:1 matching without ties: not computed');
   }
   let confounder: StudyResults['sensitivity']['confounder'] = null;
@@ -307,8 +414,20 @@ export function runStudyWithMatch(
   if (conf) {
     const first = study.outcomes[0]!;
     if (first.type === 'binary') {
-      const r = simulatedConfounder(table, { ...spec, outcome: first.column }, 'mimic' in conf ? { mimic: conf.mimic } : { probabilities: conf }, { reps: conf.reps, seed: study.seed });
-      confounder = { att: r.att, se: r.se, baseline: r.baseline, outcomeOddsRatio: r.outcomeOddsRatio, selectionOddsRatio: r.selectionOddsRatio, reps: r.reps, seed: r.seed, probabilities: { ...r.probabilities } };
+      const r = simulatedConfounder(table, { ...spec, outcome: first.column }, 'mimic' in conf ? { mimic: conf.mimic } : { probabilities: conf }, {
+        reps: conf.reps,
+        seed: study.seed,
+      });
+      confounder = {
+        att: r.att,
+        se: r.se,
+        baseline: r.baseline,
+        outcomeOddsRatio: r.outcomeOddsRatio,
+        selectionOddsRatio: r.selectionOddsRatio,
+        reps: r.reps,
+        seed: r.seed,
+        probabilities: { ...r.probabilities },
+      };
     } else notes.push('The simulated-confounder analysis needs a binary outcome column as the first outcome: not computed');
   }
   if (study.sensitivity.evalue && headline) {
@@ -333,7 +452,13 @@ export function runStudyWithMatch(
       dropped: p.diagnostics.dropped.map((d) => d.column),
     },
     overlap: overlapBins(match, p.scores, study.minCellCount),
-    balance: { threshold: design.balance.threshold, balanced: design.balance.summary.balanced, flaggedAfter: design.balance.summary.flaggedAfter, maxAbsSmdAfter: design.balance.summary.maxAbsSmdAfter, rows: design.balance.rows },
+    balance: {
+      threshold: design.balance.threshold,
+      balanced: design.balance.summary.balanced,
+      flaggedAfter: design.balance.summary.flaggedAfter,
+      maxAbsSmdAfter: design.balance.summary.maxAbsSmdAfter,
+      rows: design.balance.rows,
+    },
     outcomes,
     subgroups,
     arms,

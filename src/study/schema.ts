@@ -36,10 +36,7 @@ const outcome = z.discriminatedUnion('type', [
   }),
 ]);
 
-const subgroup = z.union([
-  z.string().min(1),
-  z.strictObject({ by: z.string().min(1), treatedOnly: z.boolean().default(false), label: z.string().optional() }),
-]);
+const subgroup = z.union([z.string().min(1), z.strictObject({ by: z.string().min(1), treatedOnly: z.boolean().default(false), label: z.string().optional() })]);
 
 export const studySchema = z.strictObject({
   /** Shown at the top of the report. */
@@ -84,7 +81,13 @@ export const studySchema = z.strictObject({
       /** Ichino–Mealli–Nannicini simulated confounder: P(U = 1 | T, Y) or a binary covariate to mimic. */
       confounder: z
         .union([
-          z.strictObject({ p11: z.number().min(0).max(1), p10: z.number().min(0).max(1), p01: z.number().min(0).max(1), p00: z.number().min(0).max(1), reps: z.number().int().min(2).default(100) }),
+          z.strictObject({
+            p11: z.number().min(0).max(1),
+            p10: z.number().min(0).max(1),
+            p01: z.number().min(0).max(1),
+            p00: z.number().min(0).max(1),
+            reps: z.number().int().min(2).default(100),
+          }),
           z.strictObject({ mimic: z.string().min(1), reps: z.number().int().min(2).default(100) }),
         ])
         .optional(),
@@ -137,36 +140,59 @@ export function safeParseStudy(doc: unknown): { ok: true; study: Study } | { ok:
     if (s.costs && s.costs.total === undefined && !s.costs.column) {
       problems.push({ code: 'bad_study', path: ['costs'], message: 'costs: give `total` (euro) or `column` (cost per treated unit)' });
     }
-    if (!s.treatment === !s.arms) problems.push({ code: 'bad_study', path: ['treatment'], message: 'give either `treatment` (a 0/1 column) or `arms` ({ column, control }), not both and not neither' });
-    if (s.treatment && s.covariates.includes(s.treatment)) problems.push({ code: 'bad_study', path: ['covariates'], message: `covariates: the treatment \`${s.treatment}\` cannot also be a covariate` });
+    if (!s.treatment === !s.arms)
+      problems.push({
+        code: 'bad_study',
+        path: ['treatment'],
+        message: 'give either `treatment` (a 0/1 column) or `arms` ({ column, control }), not both and not neither',
+      });
+    if (s.treatment && s.covariates.includes(s.treatment))
+      problems.push({ code: 'bad_study', path: ['covariates'], message: `covariates: the treatment \`${s.treatment}\` cannot also be a covariate` });
     if (s.outcomes.some((o) => o.type === 'spells') && !s.data.spells) {
       problems.push({ code: 'bad_study', path: ['data', 'spells'], message: 'data.spells: a spells outcome needs a contract spells file' });
     }
     const method = matchingMethod(String(s.matching.method));
     const m = s.matching as Readonly<Record<string, unknown>>;
     if (s.exact.length > 0 && !('exact' in method.options)) {
-      problems.push({ code: 'bad_study', path: ['exact'], message: `exact: ${method.name} matching has no exact strata; drop \`exact\` or use matching.method nearest or geographic` });
+      problems.push({
+        code: 'bad_study',
+        path: ['exact'],
+        message: `exact: ${method.name} matching has no exact strata; drop \`exact\` or use matching.method nearest or geographic`,
+      });
     }
     const se = s.se ?? method.defaultSe;
     const spellsOutcome = s.outcomes.some((o) => o.type === 'spells');
     const why =
-      se === 'ai-ps' && s.outcomes.some((o) => o.type === 'survival') ? 'survival outcomes use their own standard errors'
-      : se === 'ai-ps' && s.subgroups.length > 0 ? 'subgroup estimates match within each level (exact strata), which it does not cover: drop `subgroups` or use se: ai'
-      : seMethodProblem(se, {
-          method: method.name,
-          replace: m.replace === true || (typeof m.reuseMax === 'number' && m.reuseMax > 1),
-          ratio: typeof m.ratio === 'number' ? m.ratio : 1,
-          ties: m.ties === true,
-          caliper: typeof m.caliper === 'number' ? m.caliper : null,
-          exact: s.exact,
-          hasDistance: method.name !== 'cem',
-          hasPairs: method.pairs,
-          droppedTreated: m.caliper !== undefined || (m.discard !== undefined && m.discard !== 'none') ? 1 : 0,
-          pairOutcome: spellsOutcome,
-          adjust: false,
-          propensity: true,
-        });
-    if (why) problems.push({ code: 'bad_study', path: ['se'], message: `se: '${se}' is not available here: ${why.replace(/--se (\S+)/g, 'se: $1').replace(/--replace/g, 'matching.replace: true').replace(/--caliper/g, 'matching.caliper').replace(/--discard/g, 'matching.discard').replace(/--exact/g, 'exact').replace(/--spells/g, 'a spells outcome')}` });
+      se === 'ai-ps' && s.outcomes.some((o) => o.type === 'survival')
+        ? 'survival outcomes use their own standard errors'
+        : se === 'ai-ps' && s.subgroups.length > 0
+          ? 'subgroup estimates match within each level (exact strata), which it does not cover: drop `subgroups` or use se: ai'
+          : seMethodProblem(se, {
+              method: method.name,
+              replace: m.replace === true || (typeof m.reuseMax === 'number' && m.reuseMax > 1),
+              ratio: typeof m.ratio === 'number' ? m.ratio : 1,
+              ties: m.ties === true,
+              caliper: typeof m.caliper === 'number' ? m.caliper : null,
+              exact: s.exact,
+              hasDistance: method.name !== 'cem',
+              hasPairs: method.pairs,
+              droppedTreated: m.caliper !== undefined || (m.discard !== undefined && m.discard !== 'none') ? 1 : 0,
+              pairOutcome: spellsOutcome,
+              adjust: false,
+              propensity: true,
+            });
+    if (why)
+      problems.push({
+        code: 'bad_study',
+        path: ['se'],
+        message: `se: '${se}' is not available here: ${why
+          .replace(/--se (\S+)/g, 'se: $1')
+          .replace(/--replace/g, 'matching.replace: true')
+          .replace(/--caliper/g, 'matching.caliper')
+          .replace(/--discard/g, 'matching.discard')
+          .replace(/--exact/g, 'exact')
+          .replace(/--spells/g, 'a spells outcome')}`,
+      });
     return problems.length ? { ok: false, problems } : { ok: true, study: s };
   }
   const problems: Problem[] = r.error.issues.map((issue) => {

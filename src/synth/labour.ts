@@ -129,17 +129,35 @@ export function generateLabourCohort(spec: LabourCohortSpec): LabourCohort {
     const p: Person = { female, age, foreign, eduRank, province, inoccupato, monthsUnemployed, monthsEmployed18, priorTraining };
     people[i] = p;
     sel[i] =
-      -0.035 * (age - 40) + 0.35 * eduRank - 0.025 * Math.min(monthsUnemployed, 60) + 0.06 * monthsEmployed18 + 0.7 * priorTraining +
-      0.25 * female - 0.3 * inoccupato - 0.35 * foreign + PROVINCE_SELECTION[province]!;
+      -0.035 * (age - 40) +
+      0.35 * eduRank -
+      0.025 * Math.min(monthsUnemployed, 60) +
+      0.06 * monthsEmployed18 +
+      0.7 * priorTraining +
+      0.25 * female -
+      0.3 * inoccupato -
+      0.35 * foreign +
+      PROVINCE_SELECTION[province]!;
     out0[i] =
-      -0.03 * (age - 40) + 0.35 * eduRank - 0.035 * Math.min(monthsUnemployed, 60) + 0.08 * monthsEmployed18 - 0.5 * inoccupato -
-      0.25 * foreign + 0.2 * priorTraining + 0.05 * female + PROVINCE_OUTCOME[province]!;
+      -0.03 * (age - 40) +
+      0.35 * eduRank -
+      0.035 * Math.min(monthsUnemployed, 60) +
+      0.08 * monthsEmployed18 -
+      0.5 * inoccupato -
+      0.25 * foreign +
+      0.2 * priorTraining +
+      0.05 * female +
+      PROVINCE_OUTCOME[province]!;
   }
-  const alpha = bisect((a) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += logistic(a + sel[i]!);
-    return s / n - spec.treatedShare;
-  }, -30, 30);
+  const alpha = bisect(
+    (a) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += logistic(a + sel[i]!);
+      return s / n - spec.treatedShare;
+    },
+    -30,
+    30,
+  );
   const armOf = new Int32Array(n).fill(-1);
   const shares = spec.arms.map((a) => a.share);
   for (let i = 0; i < n; i++) if (rng.bernoulli(logistic(alpha + sel[i]!))) armOf[i] = drawCategory(rng, shares);
@@ -147,14 +165,20 @@ export function generateLabourCohort(spec: LabourCohortSpec): LabourCohort {
   for (let i = 0; i < n; i++) if (armOf[i]! >= 0 && spec.features) features[i] = spec.features(people[i]!, spec.arms[armOf[i]!]!.name, rng);
   // Baseline intercept: mean P0 over treated = control rate.
   const clip = (p: number) => Math.min(0.89, Math.max(0.01, p));
-  const b0 = bisect((b) => {
-    let s = 0, c = 0;
-    for (let i = 0; i < n; i++) if (armOf[i]! >= 0) {
-      s += clip(logistic(b + out0[i]!));
-      c++;
-    }
-    return s / c - spec.controlRate;
-  }, -20, 20);
+  const b0 = bisect(
+    (b) => {
+      let s = 0,
+        c = 0;
+      for (let i = 0; i < n; i++)
+        if (armOf[i]! >= 0) {
+          s += clip(logistic(b + out0[i]!));
+          c++;
+        }
+      return s / c - spec.controlRate;
+    },
+    -20,
+    20,
+  );
   const p0 = new Float64Array(n);
   const p1 = new Float64Array(n).fill(NaN);
   for (let i = 0; i < n; i++) p0[i] = clip(logistic(b0 + out0[i]!));
@@ -216,15 +240,21 @@ export function generateLabourCohort(spec: LabourCohortSpec): LabourCohort {
     for (let i = 0; i < n; i++) if (armOf[i]! >= 0) s += (p1[i]! - p0[i]!) * f;
     curve.push({ horizon: h, att: s / nT });
   }
-  let s1 = 0, s0 = 0;
-  for (let i = 0; i < n; i++) if (armOf[i]! >= 0) {
-    s1 += p1[i]!;
-    s0 += p0[i]!;
-  }
+  let s1 = 0,
+    s0 = 0;
+  for (let i = 0; i < n; i++)
+    if (armOf[i]! >= 0) {
+      s1 += p1[i]!;
+      s0 += p0[i]!;
+    }
   att.overall = (s1 - s0) / nT;
   // People table.
   const num = (f: (i: number) => number): Column => ({ kind: 'numeric', values: Float64Array.from({ length: n }, (_, i) => f(i)) });
-  const cat = (levels: readonly string[], f: (i: number) => number): Column => ({ kind: 'categorical', codes: Int32Array.from({ length: n }, (_, i) => f(i)), levels });
+  const cat = (levels: readonly string[], f: (i: number) => number): Column => ({
+    kind: 'categorical',
+    codes: Int32Array.from({ length: n }, (_, i) => f(i)),
+    levels,
+  });
   const eduLevelOfRank = ['none', 'lower_secondary', 'upper_secondary', 'tertiary'];
   const refLevels: string[] = [];
   const refCodes = new Int32Array(n);
@@ -271,9 +301,7 @@ export function generateLabourCohort(spec: LabourCohortSpec): LabourCohort {
   if (spec.arms.length > 1) columns.pathway = cat(armLevels, (i) => armLevels.indexOf(armOf[i]! >= 0 ? armNames[armOf[i]!]! : 'none'));
   for (const [name, def] of Object.entries(spec.featureColumns ?? {})) {
     const vals = (i: number) => (features[i] && name in features[i]! ? features[i]![name]! : NaN);
-    columns[name] = def.levels
-      ? cat(def.levels, (i) => (Number.isNaN(vals(i)) ? -1 : vals(i)))
-      : num(vals);
+    columns[name] = def.levels ? cat(def.levels, (i) => (Number.isNaN(vals(i)) ? -1 : vals(i))) : num(vals);
   }
   const names = Object.keys(columns);
   const m = spellId.length;

@@ -57,7 +57,6 @@ const PROVINCE_SHARES = [0.095, 0.048, 0.039, 0.135, 0.085, 0.505, 0.036, 0.057]
 const EDUCATION = ['lower_secondary', 'none', 'tertiary', 'upper_secondary'] as const; // sorted levels
 const BASE = ['age', 'female', 'foreign', 'education', 'province', 'months_unemployed', 'inoccupato', 'prior_training', 'months_employed_18'];
 
-
 /**
  * Generate a synthetic register. Deterministic for a seed.
  * Cost: O(rows × covariates) time and memory; about 10 M rows × 20 covariates in well under
@@ -117,17 +116,19 @@ export function generateRegister(options: RegisterOptions): Register {
       extra[j]![i] = x;
       if (j < 4) xs += (j % 2 === 0 ? 0.15 : -0.1) * x;
     }
-    selLin[i] =
-      -0.03 * (age[i]! - 40) + 0.35 * rank - 0.03 * mu[i]! + 0.05 * empHist[i]! + 0.6 * prior[i]! - 0.3 * inocc[i]! + 0.1 * female[i]! + xs;
-    outLin[i] =
-      -0.4 - 0.02 * (age[i]! - 40) + 0.3 * rank - 0.04 * mu[i]! + 0.07 * empHist[i]! - 0.4 * inocc[i]! - 0.2 * foreign[i]! + 0.2 * prior[i]! + xs;
+    selLin[i] = -0.03 * (age[i]! - 40) + 0.35 * rank - 0.03 * mu[i]! + 0.05 * empHist[i]! + 0.6 * prior[i]! - 0.3 * inocc[i]! + 0.1 * female[i]! + xs;
+    outLin[i] = -0.4 - 0.02 * (age[i]! - 40) + 0.3 * rank - 0.04 * mu[i]! + 0.07 * empHist[i]! - 0.4 * inocc[i]! - 0.2 * foreign[i]! + 0.2 * prior[i]! + xs;
   }
   // Intercept for the treated share (bisection on the expected share).
-  const alpha = bisect((a) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += logistic(a + selLin[i]!);
-    return s / n - share;
-  }, -20, 20);
+  const alpha = bisect(
+    (a) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += logistic(a + selLin[i]!);
+      return s / n - share;
+    },
+    -20,
+    20,
+  );
   const treat = new Float64Array(n);
   let nT = 0;
   for (let i = 0; i < n; i++) {
@@ -183,7 +184,6 @@ export function generateRegister(options: RegisterOptions): Register {
     },
   };
 }
-
 
 const CONTRACT_TYPES = ['apprenticeship', 'fixed_term', 'open_ended', 'temp_agency'];
 const SECTORS = ['construction', 'manufacturing', 'retail', 'services', 'tourism'];

@@ -72,8 +72,14 @@ export interface StartupCohort {
 export function generateStartupCohort(spec: StartupSpec): StartupCohort {
   const rng = createRng(spec.seed);
   const n = spec.nFirms;
-  const sector = new Int32Array(n), prov = new Int32Array(n), size = new Int32Array(n), legal = new Int32Array(n);
-  const year = new Float64Array(n), month = new Float64Array(n), lat = new Float64Array(n), lon = new Float64Array(n);
+  const sector = new Int32Array(n),
+    prov = new Int32Array(n),
+    size = new Int32Array(n),
+    legal = new Int32Array(n);
+  const year = new Float64Array(n),
+    month = new Float64Array(n),
+    lat = new Float64Array(n),
+    lon = new Float64Array(n);
   const birth = new Float64Array(n);
   const sel = new Float64Array(n);
   const lambda = new Float64Array(n);
@@ -94,11 +100,15 @@ export function generateStartupCohort(spec: StartupSpec): StartupCohort {
     sel[i] = 0.8 * legal[i]! + 0.5 * solo + SECTOR_SELECTION[sector[i]!]! - 0.03 * km;
     lambda[i] = Math.exp(4.35 + 0.35 * (1 - legal[i]!) + (size[i] === 0 ? 0.25 : size[i] === 1 ? 0.5 : 0) + SECTOR_SURVIVAL[sector[i]!]! + 0.004 * km);
   }
-  const alpha = bisect((x) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += logistic(x + sel[i]!);
-    return s / n - spec.treatedShare;
-  }, -30, 30);
+  const alpha = bisect(
+    (x) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += logistic(x + sel[i]!);
+      return s / n - spec.treatedShare;
+    },
+    -30,
+    30,
+  );
   const treat = new Uint8Array(n);
   const treated: number[] = [];
   for (let i = 0; i < n; i++) if ((treat[i] = rng.bernoulli(logistic(alpha + sel[i]!)))) treated.push(i);
@@ -106,7 +116,7 @@ export function generateStartupCohort(spec: StartupSpec): StartupCohort {
   const H1 = (i: number, t: number, th1: number, th2: number) => (t <= 24 ? th1 * H0(i, t) : th1 * H0(i, 24) + th2 * (H0(i, t) - H0(i, 24)));
   const meanDiff = (t: number, th1: number, th2: number) =>
     treated.reduce((s, i) => s + Math.exp(-H1(i, t, th1, th2)) - Math.exp(-H0(i, t)), 0) / treated.length;
-  const theta1 = bisect((x) => spec.effect24 + meanDiff(24, x, x) * -1, 0.01, 3) ;
+  const theta1 = bisect((x) => spec.effect24 + meanDiff(24, x, x) * -1, 0.01, 3);
   const theta2 = bisect((x) => spec.effect60 + meanDiff(60, theta1, x) * -1, 0.01, 3);
   // Event-time uniforms: U < S(t) ⇔ alive at t. Systematic sampling of survival at 60 for treated.
   const U = new Float64Array(n);
@@ -148,7 +158,22 @@ export function generateStartupCohort(spec: StartupSpec): StartupCohort {
   const eIndex = new Map(sortedEnd.map((l, k) => [l, k]));
   const firms: Table = {
     nRows: n,
-    names: ['id', 'treat', 'sector', 'province', 'lat', 'lon', 'birth_date', 'birth_year', 'birth_month', 'size_class', 'legal_form', 'closure_date', 'time_months', 'closed'],
+    names: [
+      'id',
+      'treat',
+      'sector',
+      'province',
+      'lat',
+      'lon',
+      'birth_date',
+      'birth_year',
+      'birth_month',
+      'size_class',
+      'legal_form',
+      'closure_date',
+      'time_months',
+      'closed',
+    ],
     columns: {
       id: num(Float64Array.from({ length: n }, (_, i) => i + 1)),
       treat: num(treat),
@@ -156,12 +181,18 @@ export function generateStartupCohort(spec: StartupSpec): StartupCohort {
       province: cat(prov, PIEDMONT_PROVINCES),
       lat: num(lat.map((x) => Math.round(x * 1e5) / 1e5)),
       lon: num(lon.map((x) => Math.round(x * 1e5) / 1e5)),
-      birth_date: cat(Int32Array.from(birth, (d) => bIndex.get(formatDate(d))!), birthLevels),
+      birth_date: cat(
+        Int32Array.from(birth, (d) => bIndex.get(formatDate(d))!),
+        birthLevels,
+      ),
       birth_year: num(year),
       birth_month: num(month),
       size_class: cat(size, SIZE_CLASSES),
       legal_form: cat(legal, LEGAL_FORMS),
-      closure_date: cat(endCodes.map((c) => (c < 0 ? -1 : eIndex.get(endLevels[c]!)!)), sortedEnd),
+      closure_date: cat(
+        endCodes.map((c) => (c < 0 ? -1 : eIndex.get(endLevels[c]!)!)),
+        sortedEnd,
+      ),
       time_months: num(time),
       closed: num(closed),
     },
@@ -169,6 +200,14 @@ export function generateStartupCohort(spec: StartupSpec): StartupCohort {
   return {
     study: 'start-up support',
     firms,
-    truth: { seed: spec.seed, effect24: meanDiff(24, theta1, theta1), effect60: meanDiff(60, theta1, theta2), theta1, theta2, nTreated: treated.length, nControls: n - treated.length },
+    truth: {
+      seed: spec.seed,
+      effect24: meanDiff(24, theta1, theta1),
+      effect60: meanDiff(60, theta1, theta2),
+      theta1,
+      theta2,
+      nTreated: treated.length,
+      nControls: n - treated.length,
+    },
   };
 }

@@ -84,10 +84,11 @@ export function trainingCohort(year: TrainingYear, options: { scale?: number } =
   const hours = (cohort.people.columns.course_hours as { values: Float64Array }).values;
   let totalHours = 0;
   let nT = 0;
-  for (let i = 0; i < hours.length; i++) if (!Number.isNaN(hours[i]!)) {
-    totalHours += hours[i]!;
-    nT++;
-  }
+  for (let i = 0; i < hours.length; i++)
+    if (!Number.isNaN(hours[i]!)) {
+      totalHours += hours[i]!;
+      nT++;
+    }
   const perParticipant = t.costPerJob * t.att;
   return { ...cohort, year, totalCost: Math.round(perParticipant * nT) };
 }
@@ -154,10 +155,11 @@ export function voucherCohort(options: { scale?: number } = {}): VoucherCohort {
   const hours = (cohort.people.columns.voucher_hours as { values: Float64Array }).values;
   let h = 0;
   let r = 0;
-  for (const x of hours) if (!Number.isNaN(x)) {
-    h += x;
-    r++;
-  }
+  for (const x of hours)
+    if (!Number.isNaN(x)) {
+      h += x;
+      r++;
+    }
   // € per hour calibrated so spending per recipient is Table 3.1's 386.20 € for this voucher type.
   const rate = 386.2 / (h / r);
   return { ...cohort, spending: { total: Math.round(rate * h * 100) / 100, recipients: r } };

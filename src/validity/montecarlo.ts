@@ -21,9 +21,10 @@ export interface Design {
   readonly truthSamples?: number;
 }
 
-
 function covariates(rng: Rng, n: number) {
-  const x1 = new Float64Array(n), x2 = new Float64Array(n), x3 = new Float64Array(n);
+  const x1 = new Float64Array(n),
+    x2 = new Float64Array(n),
+    x3 = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     x1[i] = rng.normal();
     x2[i] = rng.normal();
@@ -32,7 +33,12 @@ function covariates(rng: Rng, n: number) {
   return { x1, x2, x3 };
 }
 
-function continuousDesign(name: string, description: string, sel: number, effect: (x1: number) => number): Design & { effect: (x1: number) => number; sel: number } {
+function continuousDesign(
+  name: string,
+  description: string,
+  sel: number,
+  effect: (x1: number) => number,
+): Design & { effect: (x1: number) => number; sel: number } {
   return {
     name,
     description,
@@ -41,7 +47,8 @@ function continuousDesign(name: string, description: string, sel: number, effect
     effect,
     draw(rng, n) {
       const { x1, x2, x3 } = covariates(rng, n);
-      const t = new Float64Array(n), y = new Float64Array(n);
+      const t = new Float64Array(n),
+        y = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         t[i] = rng.next() < logistic(-1.4 + sel * (0.8 * x1[i]! - 0.6 * x2[i]! + 0.5 * x3[i]!)) ? 1 : 0;
         y[i] = 1 + x1[i]! + 0.5 * x2[i]! + 0.5 * x3[i]! + t[i]! * effect(x1[i]!) + rng.normal();
@@ -61,7 +68,8 @@ export const DESIGNS: readonly Design[] = [
     n: 1000,
     draw(rng, n) {
       const { x1, x2, x3 } = covariates(rng, n);
-      const t = new Float64Array(n), y = new Float64Array(n);
+      const t = new Float64Array(n),
+        y = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         t[i] = rng.next() < logistic(-1.4 + (0.8 * x1[i]! - 0.6 * x2[i]! + 0.5 * x3[i]!)) ? 1 : 0;
         y[i] = rng.next() < logistic(-0.3 + 0.8 * x1[i]! + 0.4 * x2[i]! + 0.6 * t[i]!) ? 1 : 0;
@@ -75,9 +83,12 @@ export const DESIGNS: readonly Design[] = [
 export function populationATT(design: Design, seed = 99, n = 2_000_000): number {
   const rng = createRng(seed);
   const d = design as Design & { effect?: (x1: number) => number; sel?: number };
-  let s = 0, c = 0;
+  let s = 0,
+    c = 0;
   for (let i = 0; i < n; i++) {
-    const x1 = rng.normal(), x2 = rng.normal(), x3 = rng.next() < 0.4 ? 1 : 0;
+    const x1 = rng.normal(),
+      x2 = rng.normal(),
+      x3 = rng.next() < 0.4 ? 1 : 0;
     const sel = d.sel ?? 1;
     if (rng.next() < logistic(-1.4 + sel * (0.8 * x1 - 0.6 * x2 + 0.5 * x3))) {
       c++;
@@ -130,13 +141,25 @@ const ADJUST = ['x1', 'x2', 'x3'];
 const NOREP = { replace: false } as const;
 const REP = { replace: true } as const;
 const TIES = { replace: true, ties: true } as const;
-const e = (estimator: string, se: string, match: StudyEstimator['match'], seMethod: StudyEstimator['seMethod'], J: number, extra: Partial<StudyEstimator> = {}): StudyEstimator =>
-  ({ estimator, se, match, seMethod, J, standard: false, adjust: false, recommended: false, ...extra });
+const e = (
+  estimator: string,
+  se: string,
+  match: StudyEstimator['match'],
+  seMethod: StudyEstimator['seMethod'],
+  J: number,
+  extra: Partial<StudyEstimator> = {},
+): StudyEstimator => ({ estimator, se, match, seMethod, J, standard: false, adjust: false, recommended: false, ...extra });
 
 export const ESTIMATORS: readonly StudyEstimator[] = [
   e('nearest 1:1 without replacement', 'pairs (cluster-robust by pair)', NOREP, 'pairs', 0),
-  e('nearest 1:1 without replacement, adjusted for x', 'pairs (g-computation regression, cluster-robust by pair, population ATT)', NOREP, 'pairs', 0, { adjust: true, recommended: true }),
-  e('nearest 1:1 without replacement, adjusted for x', 'pairs, conditional (lm + vcovCL as R reports it)', NOREP, 'pairs', 0, { adjust: true, conditional: true }),
+  e('nearest 1:1 without replacement, adjusted for x', 'pairs (g-computation regression, cluster-robust by pair, population ATT)', NOREP, 'pairs', 0, {
+    adjust: true,
+    recommended: true,
+  }),
+  e('nearest 1:1 without replacement, adjusted for x', 'pairs, conditional (lm + vcovCL as R reports it)', NOREP, 'pairs', 0, {
+    adjust: true,
+    conditional: true,
+  }),
   e('nearest 1:1 without replacement, adjusted for x', 'ai (J = 0, Abadie–Imbens 2011 bias-corrected)', NOREP, 'ai', 0, { adjust: true }),
   e('nearest 1:1 without replacement, additive regression y ~ T + x', 'pairs (cluster-robust by pair)', NOREP, 'pairs', 0, { adjust: true, additive: true }),
   e('nearest 1:1 with replacement (MatchIt)', 'ai (J = 0)', REP, 'ai', 0),
@@ -144,7 +167,10 @@ export const ESTIMATORS: readonly StudyEstimator[] = [
   e('nearest 1:1 with replacement (MatchIt)', 'naive paired (se.standard, ignores reuse)', REP, 'ai', 0, { standard: true }),
   e('nearest 1:1 with replacement (MatchIt)', 'ai-ps (J = 0, Abadie–Imbens 2016 estimated-score adjustment)', REP, 'ai-ps', 0),
   e('nearest 1:1 with replacement (MatchIt)', 'ai-ps (J = 1, Abadie–Imbens 2016 estimated-score adjustment)', REP, 'ai-ps', 1, { recommended: true }),
-  e('nearest 1:1 with replacement, adjusted for x', 'pairs (g-computation regression, HC1 by unit, population ATT)', REP, 'pairs', 0, { adjust: true, recommended: true }),
+  e('nearest 1:1 with replacement, adjusted for x', 'pairs (g-computation regression, HC1 by unit, population ATT)', REP, 'pairs', 0, {
+    adjust: true,
+    recommended: true,
+  }),
   e('nearest 1:1 with replacement, adjusted for x', 'ai (J = 0, Abadie–Imbens 2011 bias-corrected)', REP, 'ai', 0, { adjust: true }),
   e('nearest 1:1 with replacement, adjusted for x', 'ai (J = 1, Abadie–Imbens 2011 bias-corrected)', REP, 'ai', 1, { adjust: true }),
   e('nearest 1:1 with replacement, ties', 'ai (J = 0)', TIES, 'ai', 0),
@@ -157,7 +183,15 @@ export const ESTIMATORS: readonly StudyEstimator[] = [
  * Run the Monte Carlo study. Deterministic for a seed (each replication has its own derived
  * stream). Cost: O(designs × reps × n log n).
  */
-export function runValidity(options: { reps?: number; seed?: number; designs?: readonly Design[]; estimators?: readonly StudyEstimator[]; onRep?: (design: string, rep: number) => void } = {}): ValidityRow[] {
+export function runValidity(
+  options: {
+    reps?: number;
+    seed?: number;
+    designs?: readonly Design[];
+    estimators?: readonly StudyEstimator[];
+    onRep?: (design: string, rep: number) => void;
+  } = {},
+): ValidityRow[] {
   const estimators = options.estimators ?? ESTIMATORS;
   const reps = options.reps ?? 500;
   const z = normalQuantile(0.975);
@@ -176,7 +210,15 @@ export function runValidity(options: { reps?: number; seed?: number; designs?: r
         const key = JSON.stringify(E.match);
         let m = cache.get(key);
         if (!m) cache.set(key, (m = matchNearest(fit, E.match)));
-        const r = estimateATT(table, m, { outcome: 'y', se: E.seMethod, varMatches: E.J, propensity: fit, ...(E.adjust ? { adjust: ADJUST } : {}), ...(E.conditional ? { conditionalSe: true } : {}), ...(E.additive ? { adjustModel: 'additive' as const } : {}) });
+        const r = estimateATT(table, m, {
+          outcome: 'y',
+          se: E.seMethod,
+          varMatches: E.J,
+          propensity: fit,
+          ...(E.adjust ? { adjust: ADJUST } : {}),
+          ...(E.conditional ? { conditionalSe: true } : {}),
+          ...(E.additive ? { adjustModel: 'additive' as const } : {}),
+        });
         const se = E.standard ? r.seStandard! : r.se!;
         est[k]!.e.push(r.estimate);
         est[k]!.se.push(se);

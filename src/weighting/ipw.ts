@@ -42,7 +42,9 @@ export function weightIPW(fit: PropensityFit, options: { trim?: number } = {}): 
   });
   const weights = new Float64Array(n);
   const matched = new Uint8Array(n);
-  let sw = 0, nc = 0, mt = 0;
+  let sw = 0,
+    nc = 0,
+    mt = 0;
   for (let i = 0; i < n; i++) {
     if (discarded[i]) continue;
     matched[i] = 1;
@@ -61,7 +63,10 @@ export function weightIPW(fit: PropensityFit, options: { trim?: number } = {}): 
 }
 
 function ipwPoint(y: Float64Array, t: Uint8Array, e: Float64Array, mu0: Float64Array | null): { est: number; mT: number; mC: number } {
-  let st = 0, nt = 0, sc = 0, wc = 0;
+  let st = 0,
+    nt = 0,
+    sc = 0,
+    wc = 0;
   for (let i = 0; i < y.length; i++) {
     const r = y[i]! - (mu0 ? mu0[i]! : 0);
     if (t[i]) {
@@ -114,14 +119,27 @@ function run(data: Table, options: WeightingOptions, augmented: boolean): Effect
   const bad: number[] = [];
   y.forEach((v, i) => !Number.isFinite(v) && bad.length < 5 && bad.push(i));
   const badCount = y.reduce((c, v) => c + (Number.isFinite(v) ? 0 : 1), 0);
-  if (badCount) throw new CounterfactError({ code: 'missing_values', column: options.outcome, rows: bad, count: badCount, message: `outcome \`${options.outcome}\` has ${badCount} missing values (${describeRows(bad, badCount)}): weighting uses every unit; impute or drop them` });
+  if (badCount)
+    throw new CounterfactError({
+      code: 'missing_values',
+      column: options.outcome,
+      rows: bad,
+      count: badCount,
+      message: `outcome \`${options.outcome}\` has ${badCount} missing values (${describeRows(bad, badCount)}): weighting uses every unit; impute or drop them`,
+    });
   const point = (tab: Table) => {
     const fit = fitPropensity(tab, options);
     for (let i = 0; i < fit.scores.length; i++) {
-      if (fit.scores[i]! >= 1 - 1e-12) throw new CounterfactError({ code: 'separation', message: 'some propensity scores are 1: odds weights are infinite; trim or remove the separating covariate' });
+      if (fit.scores[i]! >= 1 - 1e-12)
+        throw new CounterfactError({
+          code: 'separation',
+          message: 'some propensity scores are 1: odds weights are infinite; trim or remove the separating covariate',
+        });
     }
     const yy = getNumeric(tab, options.outcome, 'outcome');
-    const mu0 = augmented ? controlRegression(buildDesign(tab, options.outcomeCovariates ?? options.covariates, { categorical: options.categorical }).columns, yy, fit.treatment) : null;
+    const mu0 = augmented
+      ? controlRegression(buildDesign(tab, options.outcomeCovariates ?? options.covariates, { categorical: options.categorical }).columns, yy, fit.treatment)
+      : null;
     return { ...ipwPoint(yy, fit.treatment, fit.scores, mu0), fit, yy };
   };
   const main = point(data);
@@ -148,7 +166,9 @@ function run(data: Table, options: WeightingOptions, augmented: boolean): Effect
   }
   const level = options.level ?? 0.95;
   const z = normalQuantile(1 - (1 - level) / 2);
-  let mT = 0, mC = 0, nc = 0;
+  let mT = 0,
+    mC = 0,
+    nc = 0;
   for (let i = 0; i < main.yy.length; i++) {
     if (main.fit.treatment[i]) mT += main.yy[i]!;
     else {

@@ -83,7 +83,7 @@ describe('assessBalance against a direct implementation of the definitions (sort
   it('continuous columns with ties, −0/+0, negatives and unequal match weights; binary columns', () => {
     const n = 3000;
     let s = 7;
-    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const t = Uint8Array.from({ length: n }, () => (rnd() < 0.3 ? 1 : 0));
     const cont = Array.from({ length: n }, () => (rnd() < 0.2 ? Math.round(rnd() * 4) - 2 : (rnd() - 0.5) * 1e3));
     cont[5] = -0;
@@ -98,18 +98,33 @@ describe('assessBalance against a direct implementation of the definitions (sort
       const grp = (g: number) => v.map((x, i) => ({ x, w: w[i]! })).filter((u, i) => t[i] === g && u.w > 0);
       const mean = (u: { x: number; w: number }[]) => u.reduce((a, b) => a + b.w * b.x, 0) / u.reduce((a, b) => a + b.w, 0);
       const variance = (u: { x: number; w: number }[]) => {
-        const m = mean(u), sw = u.reduce((a, b) => a + b.w, 0), sw2 = u.reduce((a, b) => a + b.w * b.w, 0);
+        const m = mean(u),
+          sw = u.reduce((a, b) => a + b.w, 0),
+          sw2 = u.reduce((a, b) => a + b.w * b.w, 0);
         return u.reduce((a, b) => a + b.w * (b.x - m) ** 2, 0) / (sw - sw2 / sw);
       };
-      const T = grp(1), C = grp(0);
+      const T = grp(1),
+        C = grp(0);
       const F = (u: { x: number; w: number }[], x: number) => u.filter((e) => e.x <= x).reduce((a, b) => a + b.w, 0) / u.reduce((a, b) => a + b.w, 0);
       const points = [...new Set(v.map((x) => (x === 0 ? 0 : x)))].sort((a, b) => a - b);
       const diffs = points.map((x) => Math.abs(F(T, x) - F(C, x)));
-      return { meanT: mean(T), meanC: mean(C), vr: variance(T) / variance(C), ecdfMean: diffs.reduce((a, b) => a + b, 0) / diffs.length, ecdfMax: Math.max(...diffs) };
+      return {
+        meanT: mean(T),
+        meanC: mean(C),
+        vr: variance(T) / variance(C),
+        ecdfMean: diffs.reduce((a, b) => a + b, 0) / diffs.length,
+        ecdfMax: Math.max(...diffs),
+      };
     };
     const ones = new Array<number>(n).fill(1);
-    for (const [k, v] of [[0, cont], [1, big]] as const) {
-      for (const [phase, w] of [['Before', ones], ['After', weights]] as const) {
+    for (const [k, v] of [
+      [0, cont],
+      [1, big],
+    ] as const) {
+      for (const [phase, w] of [
+        ['Before', ones],
+        ['After', weights],
+      ] as const) {
         const d = direct(v, w);
         const row = bal.rows[k]!;
         expect(row.type).toBe('continuous');

@@ -75,7 +75,10 @@ describe('counterfact bench on a small register', () => {
     expect(r.kind).toBe('counterfact-bench');
     expect(r.stages.map((s) => s.stage)).toEqual([...BENCH_STAGES]);
     for (const s of r.stages) expect(s.seconds).toBeGreaterThan(0);
-    expect(r.totalSeconds).toBeCloseTo(r.stages.reduce((a, s) => a + s.seconds, 0), 12);
+    expect(r.totalSeconds).toBeCloseTo(
+      r.stages.reduce((a, s) => a + s.seconds, 0),
+      12,
+    );
     expect(r.register).toMatchObject({ source: 'file', rows: 3000, covariates: 7, format: 'csv' });
     expect(r.peakRssMb).toBeGreaterThan(0);
     const j = JSON.parse(est.out);
@@ -92,7 +95,8 @@ describe('counterfact bench on a small register', () => {
     const b = await run(['bench', '--rows', '2000', '--covariates', '6', '--seed', '2']);
     expect(b.code).toBe(0);
     expect(b.out).toMatch(/^counterfact bench: 2,000 rows \(\d[\d,]* treated\), 6 covariates, csv/);
-    for (const label of ['read', 'fit', 'match', 'ATT + AI SE', 'balance', 'total']) expect(b.out).toMatch(new RegExp(`^${label.replace(/\+/g, '\\+')}\\s+\\d+\\.\\d{3}`, 'm'));
+    for (const label of ['read', 'fit', 'match', 'ATT + AI SE', 'balance', 'total'])
+      expect(b.out).toMatch(new RegExp(`^${label.replace(/\+/g, '\\+')}\\s+\\d+\\.\\d{3}`, 'm'));
     expect(b.out).toMatch(/fs\.readFileSync/);
     expect(b.out).toMatch(/n·p²\/2/);
     expect(b.out).toMatch(/true ATT 0\.08000/);

@@ -39,9 +39,15 @@ describe('counterfact estimate: parity with R on lalonde (MatchIt 4.7.2 and Matc
     expect(j.propensity.converged).toBe(true);
     const ours = readFileSync(pairsPath, 'utf8').trim().split('\n');
     expect(ours[0]).toBe('treated_id,control_id,weight');
-    const theirs = readFileSync(referencePath('lalonde_pairs_matchit.csv'), 'utf8').trim().split('\n').slice(1)
+    const theirs = readFileSync(referencePath('lalonde_pairs_matchit.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
       .map((l) => l.replace(/"/g, ''));
-    const oursPairs = ours.slice(1).map((l) => l.split(',').slice(0, 2).join(',')).sort();
+    const oursPairs = ours
+      .slice(1)
+      .map((l) => l.split(',').slice(0, 2).join(','))
+      .sort();
     expect(oursPairs).toEqual([...theirs].sort());
   });
 
@@ -77,12 +83,20 @@ describe('counterfact estimate: bad input exits 2 with a message naming the colu
   };
   const cases: [string, string[], RegExp][] = [
     ['unknown covariate', [...base.slice(0, 8), 'age,edcu'], /covariate column `edcu` is not in the data; did you mean `educ`/],
-    ['unknown outcome', ['estimate', '--data', LALONDE, '--treatment', 'treat', '--outcome', 're79', '--covariates', COVS], /outcome column `re79` is not in the data/],
+    [
+      'unknown outcome',
+      ['estimate', '--data', LALONDE, '--treatment', 'treat', '--outcome', 're79', '--covariates', COVS],
+      /outcome column `re79` is not in the data/,
+    ],
     ['missing --treatment', ['estimate', '--data', LALONDE, '--outcome', 're78', '--covariates', COVS], /--treatment is required/],
     ['bad ratio', [...base, '--ratio', '1.5'], /--ratio must be a whole number/],
     ['bad order', [...base, '--order', 'biggest'], /--order must be one of largest, smallest, random, data/],
     ['unknown flag', [...base, '--calliper', '0.2'], /calliper/],
-    ['missing file', ['estimate', '--data', join(tmp, 'nope.csv'), '--treatment', 't', '--outcome', 'y', '--covariates', 'x'], /not found|no such file|does not exist/i],
+    [
+      'missing file',
+      ['estimate', '--data', join(tmp, 'nope.csv'), '--treatment', 't', '--outcome', 'y', '--covariates', 'x'],
+      /not found|no such file|does not exist/i,
+    ],
   ];
   for (const [name, args, pattern] of cases) {
     it(name, async () => {
@@ -141,7 +155,20 @@ describe('counterfact estimate --sensitivity', () => {
     const emp = Array.from((c.people.columns.months_employed_18 as { values: Float64Array }).values, (v) => (v > 6 ? 1 : 0));
     const p = join(tmp, 'sens.csv');
     await writeTableFile(withColumn(c.people, 'y', emp), p);
-    const r = await run(['estimate', '--data', p, '--treatment', 'treat', '--outcome', 'y', '--covariates', 'age,education,female', '--json', '--sensitivity', 'rosenbaum,evalue']);
+    const r = await run([
+      'estimate',
+      '--data',
+      p,
+      '--treatment',
+      'treat',
+      '--outcome',
+      'y',
+      '--covariates',
+      'age,education,female',
+      '--json',
+      '--sensitivity',
+      'rosenbaum,evalue',
+    ]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.sensitivity.rosenbaum.rows[0].gamma).toBe(1);
@@ -149,16 +176,34 @@ describe('counterfact estimate --sensitivity', () => {
     const bad = await run(['estimate', '--data', p, '--treatment', 'treat', '--outcome', 'y', '--covariates', 'age', '--sensitivity', 'gamma']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--sensitivity takes rosenbaum, evalue and\/or confounder/);
-    const conf = await run(["estimate", "--data", p, "--treatment", "treat", "--outcome", "y", "--covariates", "age,education,female", "--json", "--sensitivity", "confounder", "--confounder-mimic", "foreign", "--confounder-reps", "5", "--replace"]);
+    const conf = await run([
+      'estimate',
+      '--data',
+      p,
+      '--treatment',
+      'treat',
+      '--outcome',
+      'y',
+      '--covariates',
+      'age,education,female',
+      '--json',
+      '--sensitivity',
+      'confounder',
+      '--confounder-mimic',
+      'foreign',
+      '--confounder-reps',
+      '5',
+      '--replace',
+    ]);
     expect(conf.code).toBe(0);
     expect(JSON.parse(conf.out).sensitivity.confounder.reps).toBe(5);
-    const noP = await run(["estimate", "--data", p, "--treatment", "treat", "--outcome", "y", "--covariates", "age", "--sensitivity", "confounder"]);
+    const noP = await run(['estimate', '--data', p, '--treatment', 'treat', '--outcome', 'y', '--covariates', 'age', '--sensitivity', 'confounder']);
     expect(noP.code).toBe(2);
     expect(noP.err).toMatch(/--confounder-mimic COL, or --confounder-p/);
   });
 });
 
-describe("counterfact estimate --se ai-ps (Abadie–Imbens 2016)", () => {
+describe('counterfact estimate --se ai-ps (Abadie–Imbens 2016)', () => {
   it('prints the adjusted SE, the unadjusted one, and the method', async () => {
     const r = await run([...base, '--replace', '--se', 'ai-ps', '--var-matches', '1', '--json']);
     expect(r.err).not.toMatch(/error/i);

@@ -33,9 +33,18 @@ async function run(args: string[]) {
 
 describe('counterfact estimate --method dispatches through the method table', () => {
   const direct: [string[], () => number][] = [
-    [['--method', 'kernel', '--bandwidth', '0.05'], () => estimateATT(lalonde, matchKernel(fit, { bandwidth: 0.05 }), { outcome: 're78', se: 'pairs' }).estimate],
+    [
+      ['--method', 'kernel', '--bandwidth', '0.05'],
+      () => estimateATT(lalonde, matchKernel(fit, { bandwidth: 0.05 }), { outcome: 're78', se: 'pairs' }).estimate,
+    ],
     [['--method', 'radius', '--caliper', '0.02'], () => estimateATT(lalonde, matchRadius(fit, { caliper: 0.02 }), { outcome: 're78', se: 'pairs' }).estimate],
-    [['--method', 'mahalanobis', '--replace'], () => estimateATT(lalonde, matchMahalanobis(lalonde, fit.treatment, { covariates: [...LALONDE_COVARIATES], categorical: [], replace: true, fit }), { outcome: 're78' }).estimate],
+    [
+      ['--method', 'mahalanobis', '--replace'],
+      () =>
+        estimateATT(lalonde, matchMahalanobis(lalonde, fit.treatment, { covariates: [...LALONDE_COVARIATES], categorical: [], replace: true, fit }), {
+          outcome: 're78',
+        }).estimate,
+    ],
     [['--method', 'ipw'], () => estimateATT(lalonde, weightIPW(fit), { outcome: 're78', se: 'pairs' }).estimate],
   ];
   for (const [flags, expected] of direct) {
@@ -47,7 +56,10 @@ describe('counterfact estimate --method dispatches through the method table', ()
     });
   }
   it('--method cem and --method subclass give the MatchIt 4.7.2 weighted ATT, SE clustered by subclass', async () => {
-    for (const [m, att] of [['cem', ref.lalonde.cem.default!.att], ['subclass', ref.lalonde.subclass.default!.att]] as const) {
+    for (const [m, att] of [
+      ['cem', ref.lalonde.cem.default!.att],
+      ['subclass', ref.lalonde.subclass.default!.att],
+    ] as const) {
       const j = JSON.parse((await run([...base, '--method', m, '--json'])).out);
       expect(j.estimate).toBeCloseTo(att, 8);
       expect(j.seMethod).toMatch(/cluster-robust by subclass/);
@@ -84,7 +96,9 @@ describe('evaluate() and the study file use the same table', () => {
     expect(e.match.settings).toMatchObject({ method: 'kernel', bandwidth: 0.05 });
   });
   it('unknown options of a method are refused, naming the options the method takes', () => {
-    expect(() => evaluate(lalonde, { treatment: 'treat', outcome: 're78', covariates: [...LALONDE_COVARIATES], matching: { method: 'kernel', ratio: 2 } })).toThrow(/kernel matching takes kernel, bandwidth, distance/);
+    expect(() =>
+      evaluate(lalonde, { treatment: 'treat', outcome: 're78', covariates: [...LALONDE_COVARIATES], matching: { method: 'kernel', ratio: 2 } }),
+    ).toThrow(/kernel matching takes kernel, bandwidth, distance/);
   });
   it("the study file's matching section: nearest by default, other methods by name, strict per method", () => {
     expect(matchingSchema.parse({})).toMatchObject({ method: 'nearest', ratio: 1, replace: false, order: 'largest' });

@@ -18,7 +18,10 @@ describe('counterfact estimate progress', () => {
   });
   it('is silent on a pipe and for short runs, so --json stays clean', async () => {
     const io = memoryIO();
-    const code = await main(['estimate', '--data', referencePath('lalonde.csv'), '--treatment', 'treat', '--outcome', 're78', '--covariates', 'age,educ,re74', '--json'], io);
+    const code = await main(
+      ['estimate', '--data', referencePath('lalonde.csv'), '--treatment', 'treat', '--outcome', 're78', '--covariates', 'age,educ,re74', '--json'],
+      io,
+    );
     expect(code).toBe(0);
     expect(io.stderr).not.toMatch(/estimate: /);
     const tty = memoryIO();

@@ -20,8 +20,27 @@ describe('counterfact estimate --spells --reference-date --horizons', () => {
     await writeTableFile(cohort.spells, join(dir, 'spells.csv'));
     const io = memoryIO();
     const code = await main(
-      ['estimate', '--data', join(dir, 'people.csv'), '--id', 'id', '--treatment', 'treat', '--covariates', COVS, '--replace', '--ratio', '5',
-        '--spells', join(dir, 'spells.csv'), '--reference-date', 'reference_date', '--horizons', '6,12,18,24', '--json'],
+      [
+        'estimate',
+        '--data',
+        join(dir, 'people.csv'),
+        '--id',
+        'id',
+        '--treatment',
+        'treat',
+        '--covariates',
+        COVS,
+        '--replace',
+        '--ratio',
+        '5',
+        '--spells',
+        join(dir, 'spells.csv'),
+        '--reference-date',
+        'reference_date',
+        '--horizons',
+        '6,12,18,24',
+        '--json',
+      ],
       io,
     );
     expect(io.stderr).not.toMatch(/internal error/);
@@ -42,10 +61,50 @@ describe('counterfact estimate --spells --reference-date --horizons', () => {
 
   it('needs --id and a valid --horizons list', async () => {
     const io = memoryIO();
-    expect(await main(['estimate', '--data', join(dir, 'people.csv'), '--treatment', 'treat', '--covariates', 'age', '--spells', join(dir, 'spells.csv'), '--reference-date', 'reference_date', '--horizons', '6'], io)).toBe(2);
+    expect(
+      await main(
+        [
+          'estimate',
+          '--data',
+          join(dir, 'people.csv'),
+          '--treatment',
+          'treat',
+          '--covariates',
+          'age',
+          '--spells',
+          join(dir, 'spells.csv'),
+          '--reference-date',
+          'reference_date',
+          '--horizons',
+          '6',
+        ],
+        io,
+      ),
+    ).toBe(2);
     expect(io.stderr).toMatch(/--spells needs --id/);
     const io2 = memoryIO();
-    expect(await main(['estimate', '--data', join(dir, 'people.csv'), '--id', 'id', '--treatment', 'treat', '--covariates', 'age', '--spells', join(dir, 'spells.csv'), '--reference-date', 'reference_date', '--horizons', 'six'], io2)).toBe(2);
+    expect(
+      await main(
+        [
+          'estimate',
+          '--data',
+          join(dir, 'people.csv'),
+          '--id',
+          'id',
+          '--treatment',
+          'treat',
+          '--covariates',
+          'age',
+          '--spells',
+          join(dir, 'spells.csv'),
+          '--reference-date',
+          'reference_date',
+          '--horizons',
+          'six',
+        ],
+        io2,
+      ),
+    ).toBe(2);
     expect(io2.stderr).toMatch(/--horizons must be whole numbers of months/);
   });
 });
@@ -54,8 +113,10 @@ describe('evaluateArms: one match per arm against the common control pool', () =
   it('reports each arm and the overall effect, arms compared with the same controls', () => {
     const n = 3000;
     let s = 11;
-    const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-    const x: number[] = [], arm: string[] = [], y: number[] = [];
+    const r = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+    const x: number[] = [],
+      arm: string[] = [],
+      y: number[] = [];
     const effect: Record<string, number> = { none: 0, a: 1, b: 3 };
     for (let i = 0; i < n; i++) {
       const xi = r() * 2 - 1;
@@ -66,7 +127,11 @@ describe('evaluateArms: one match per arm against the common control pool', () =
       arm.push(a);
       y.push(2 * xi + effect[a]! + (r() - 0.5) * 0.2);
     }
-    const res = evaluateArms(fromColumns({ x, arm, y }), { outcome: 'y', covariates: ['x'], matching: { replace: true } }, { arm: 'arm', controlValue: 'none' });
+    const res = evaluateArms(
+      fromColumns({ x, arm, y }),
+      { outcome: 'y', covariates: ['x'], matching: { replace: true } },
+      { arm: 'arm', controlValue: 'none' },
+    );
     const by = Object.fromEntries(res.arms.map((a) => [a.arm, a]));
     expect(by.a!.effect.estimate).toBeCloseTo(1, 1);
     expect(by.b!.effect.estimate).toBeCloseTo(3, 1);
@@ -74,6 +139,8 @@ describe('evaluateArms: one match per arm against the common control pool', () =
     const na = by.a!.effect.nTreated;
     const nb = by.b!.effect.nTreated;
     expect(res.overall.effect.estimate).toBeCloseTo((na * 1 + nb * 3) / (na + nb), 1);
-    expect(() => evaluateArms(fromColumns({ x, arm, y }), { outcome: 'y', covariates: ['x'] }, { arm: 'arm', controlValue: 'control' })).toThrow(/control value "control" does not occur/);
+    expect(() => evaluateArms(fromColumns({ x, arm, y }), { outcome: 'y', covariates: ['x'] }, { arm: 'arm', controlValue: 'control' })).toThrow(
+      /control value "control" does not occur/,
+    );
   });
 });

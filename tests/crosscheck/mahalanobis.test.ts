@@ -14,7 +14,10 @@ const ids = columnLabels(table.columns.id!) as string[];
 const treatment = Uint8Array.from((table.columns.treat as { values: Float64Array }).values);
 
 describe('matchMahalanobis against R Matching (full-sample covariance, data order)', () => {
-  for (const [key, replace] of [['without', false], ['with', true]] as const) {
+  for (const [key, replace] of [
+    ['without', false],
+    ['with', true],
+  ] as const) {
     it(`${key} replacement: same pairs and ATT`, () => {
       const m = matchMahalanobis(table, treatment, { covariates: ['x1', 'x2', 'x3'], covariance: 'full', replace });
       const pairs = Array.from(m.pairs.treated, (t, k) => `${ids[t]},${ids[m.pairs.control[k]!]}`).sort();

@@ -12,7 +12,13 @@ const ref = readReference('mahalanobis_ties.json');
 const cases = [
   { file: 'lalonde.csv', key: 'lalonde', covariates: ['age', 'educ', 'married', 'nodegree', 're74', 're75'], categorical: [] as string[], outcome: 're78' },
   { file: 'matching_synthetic.csv', key: 'synthetic', covariates: ['x1', 'x2', 'x3'], categorical: [] as string[], outcome: 'y' },
-  { file: 'matchit_ties_register.csv', key: 'register', covariates: ['gender', 'citizenship', 'education', 'province'], categorical: ['gender', 'citizenship', 'education', 'province'], outcome: 'y' },
+  {
+    file: 'matchit_ties_register.csv',
+    key: 'register',
+    covariates: ['gender', 'citizenship', 'education', 'province'],
+    categorical: ['gender', 'citizenship', 'education', 'province'],
+    outcome: 'y',
+  },
 ];
 
 describe('matchMahalanobis ties: true against R Matching ties = TRUE', () => {
@@ -22,9 +28,21 @@ describe('matchMahalanobis ties: true against R Matching ties = TRUE', () => {
     const treatment = Uint8Array.from((table.columns.treat as { values: Float64Array }).values);
     for (const ratio of [1, 2]) {
       it(`${c.key}, ratio ${ratio}: same matched sets, weights and ATT`, () => {
-        const m = matchMahalanobis(table, treatment, { covariates: c.covariates, categorical: c.categorical, covariance: 'full', replace: true, ratio, ties: true });
+        const m = matchMahalanobis(table, treatment, {
+          covariates: c.covariates,
+          categorical: c.categorical,
+          covariance: 'full',
+          replace: true,
+          ratio,
+          ties: true,
+        });
         const got = Array.from(m.pairs.treated, (t, k) => `${ids[t]},${ids[m.pairs.control[k]!]},${Number(m.pairs.weight[k]!.toPrecision(12))}`).sort();
-        const want = (ref[`${c.key}${ratio}`].pairs as string[]).map((s) => { const [a, b, w] = s.split(','); return `${a},${b},${Number(Number(w).toPrecision(12))}`; }).sort();
+        const want = (ref[`${c.key}${ratio}`].pairs as string[])
+          .map((s) => {
+            const [a, b, w] = s.split(',');
+            return `${a},${b},${Number(Number(w).toPrecision(12))}`;
+          })
+          .sort();
         expect(got.length).toBe(want.length);
         expect(got).toEqual(want);
         expect(Math.abs(estimateATT(table, m, { outcome: c.outcome, se: 'none' }).estimate - ref[`${c.key}${ratio}`].att)).toBeLessThan(1e-9);

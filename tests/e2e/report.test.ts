@@ -23,7 +23,16 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium (Debian chromiu
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => browser?.close());
@@ -40,7 +49,11 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium (Debian chromiu
     page.on('requestfailed', (q) => errors.push(`request ${q.url()}`));
     await page.goto(pathToFileURL(join(dir, 'example', 'report', 'report.html')).href);
     const charts = await page.$$eval('figure.chart', (figs) =>
-      figs.map((f) => ({ id: f.getAttribute('data-chart'), svg: !!f.querySelector('svg'), marks: f.querySelectorAll('svg .mark-rect path, svg .mark-symbol path, svg .mark-line path, svg .mark-area path, svg .mark-rule line').length })),
+      figs.map((f) => ({
+        id: f.getAttribute('data-chart'),
+        svg: !!f.querySelector('svg'),
+        marks: f.querySelectorAll('svg .mark-rect path, svg .mark-symbol path, svg .mark-line path, svg .mark-area path, svg .mark-rule line').length,
+      })),
     );
     const ids = charts.map((c) => c.id);
     for (const id of ['overlap-before', 'overlap-after', 'love', 'curve', 'levels']) expect(ids).toContain(id);

@@ -57,7 +57,13 @@ describe("Abadie–Imbens (2011) bias-corrected matching (adjust with se 'ai') a
   it('without adjust nothing changes; the correction is invariant to rescaling a covariate', () => {
     const m = matchNearest(lalondeFit, { replace: true, ties: true });
     const a = estimateATT(lalonde, m, { outcome: 're78', adjust: ['re74', 're75'] });
-    const scaled = { ...lalonde, columns: { ...lalonde.columns, re74: { kind: 'numeric' as const, values: (lalonde.columns.re74 as { values: Float64Array }).values.map((v) => v / 1000 + 7) } } };
+    const scaled = {
+      ...lalonde,
+      columns: {
+        ...lalonde.columns,
+        re74: { kind: 'numeric' as const, values: (lalonde.columns.re74 as { values: Float64Array }).values.map((v) => v / 1000 + 7) },
+      },
+    };
     const b = estimateATT(scaled as Table, m, { outcome: 're78', adjust: ['re74', 're75'] });
     expect(rel(b.estimate, a.estimate)).toBeLessThan(1e-10);
     expect(rel(b.se!, a.se!)).toBeLessThan(1e-10);
@@ -116,7 +122,11 @@ describe('adjust: errors and warnings in the user’s terms', () => {
     }
   };
   it('refuses ai-ps with adjust, and unknown covariates', () => {
-    expectError(() => estimateATT(lalonde, m, { outcome: 're78', se: 'ai-ps', propensity: lalondeFit, adjust: ['age'] }), 'se', /--se ai-ps covers the plain matching estimator.*--adjust/);
+    expectError(
+      () => estimateATT(lalonde, m, { outcome: 're78', se: 'ai-ps', propensity: lalondeFit, adjust: ['age'] }),
+      'se',
+      /--se ai-ps covers the plain matching estimator.*--adjust/,
+    );
     expectError(() => estimateATT(lalonde, m, { outcome: 're78', adjust: ['agee'] }), 'agee', /age/);
   });
   it('names a covariate dropped as collinear', () => {

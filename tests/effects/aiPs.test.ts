@@ -95,9 +95,21 @@ describe("estimateATT se 'ai-ps' (Abadie–Imbens 2016 adjustment for the estima
       }
     };
     expectError(() => estimateATT(lalonde, m, { outcome: 're78', se: 'ai-ps' }), 'propensity', /pass \{ propensity: fit \}/);
-    expectError(() => estimateATT(lalonde, matchNearest(fit), { outcome: 're78', se: 'ai-ps', propensity: fit }), 'se', /--se ai-ps needs --replace.*or use --se ai/);
-    expectError(() => estimateATT(lalonde, matchNearest(fit, { replace: true, caliper: 0.01 }), { outcome: 're78', se: 'ai-ps', propensity: fit }), 'se', /every treated unit matched/);
-    expectError(() => estimateATT(lalonde, matchNearest(fit, { replace: true, exact: ['married'], data: lalonde }), { outcome: 're78', se: 'ai-ps', propensity: fit }), 'se', /exact strata/);
+    expectError(
+      () => estimateATT(lalonde, matchNearest(fit), { outcome: 're78', se: 'ai-ps', propensity: fit }),
+      'se',
+      /--se ai-ps needs --replace.*or use --se ai/,
+    );
+    expectError(
+      () => estimateATT(lalonde, matchNearest(fit, { replace: true, caliper: 0.01 }), { outcome: 're78', se: 'ai-ps', propensity: fit }),
+      'se',
+      /every treated unit matched/,
+    );
+    expectError(
+      () => estimateATT(lalonde, matchNearest(fit, { replace: true, exact: ['married'], data: lalonde }), { outcome: 're78', se: 'ai-ps', propensity: fit }),
+      'se',
+      /exact strata/,
+    );
     expectError(() => estimateATT(lalonde, m, { outcome: 're78', se: 'ai-ps', propensity: fit, psNeighbours: 1 }), 'psNeighbours', /≥ 2/);
     expectError(() => estimateATT(lalonde, m, { outcome: 're78', se: 'bogus' as never }), 'se', /'ai-ps'/);
   });

@@ -6,7 +6,20 @@ import { LALONDE_COVARIATES, loadLalonde } from '../helpers/lalonde.js';
 
 const lalonde = loadLalonde();
 const fit = fitPropensity(lalonde, { treatment: 'treat', covariates: [...LALONDE_COVARIATES] });
-const base: SeFacts = { method: 'nearest', replace: true, ratio: 1, ties: false, caliper: null, exact: [], hasDistance: true, hasPairs: true, droppedTreated: 0, pairOutcome: false, adjust: false, propensity: true };
+const base: SeFacts = {
+  method: 'nearest',
+  replace: true,
+  ratio: 1,
+  ties: false,
+  caliper: null,
+  exact: [],
+  hasDistance: true,
+  hasPairs: true,
+  droppedTreated: 0,
+  pairOutcome: false,
+  adjust: false,
+  propensity: true,
+};
 
 describe('SE methods declared once (src/effects/seMethods.ts)', () => {
   it('lists each method once, with its CLI value and a description', () => {

@@ -13,8 +13,13 @@ const rows = lines.slice(1).map((l) => l.split(',').map(Number));
 const col = (name: string) => Float64Array.from(rows, (r) => r[header.indexOf(name)]!);
 const mage = col('mage');
 const births = fromColumns({
-  bweight: col('bweight'), mbsmoke: col('mbsmoke'), mmarried: col('mmarried'), mage,
-  mage2: Float64Array.from(mage, (v) => v * v), fbaby: col('fbaby'), medu: col('medu'),
+  bweight: col('bweight'),
+  mbsmoke: col('mbsmoke'),
+  mmarried: col('mmarried'),
+  mage,
+  mage2: Float64Array.from(mage, (v) => v * v),
+  fbaby: col('fbaby'),
+  medu: col('medu'),
 });
 // teffects psmatch (bweight) (mbsmoke mmarried c.mage##c.mage fbaby medu): logit score.
 const fit = fitPropensity(births, { treatment: 'mbsmoke', covariates: ['mmarried', 'mage', 'mage2', 'fbaby', 'medu'] });

@@ -37,7 +37,10 @@ export const LALONDE_COVARIATES = ['age', 'educ', 'race', 'married', 'nodegree',
 
 /** MatchIt's weighted ATT: mean of matched treated y − Σ w_c y_c / Σ w_c, with MatchResult.weights. */
 export function weightedDifference(m: MatchResult, y: Float64Array): number {
-  let st = 0, nt = 0, sc = 0, wc = 0;
+  let st = 0,
+    nt = 0,
+    sc = 0,
+    wc = 0;
   for (let i = 0; i < y.length; i++) {
     const w = m.weights[i]!;
     if (w === 0) continue;

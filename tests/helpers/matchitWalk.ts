@@ -34,7 +34,9 @@ export function matchitWalk(d: ArrayLike<number>, t: ArrayLike<number>, o: WalkO
   const find = (ti: number, want: number, r: number): number[] => {
     const ii = pos[ti]!;
     const prev = out.get(ti) ?? [];
-    let iil = ii, iir = ii, minDist = 0;
+    let iil = ii,
+      iir = ii,
+      minDist = 0;
     if (r > 1) {
       const starts = [...prev.map((c) => pos[c]!), ii];
       iil = Math.min(...starts);
@@ -43,28 +45,49 @@ export function matchitWalk(d: ArrayLike<number>, t: ArrayLike<number>, o: WalkO
       const dr = Math.abs(d[ti]! - d[sorted[iir]!]!);
       minDist = iil === ii ? dr : iir === ii ? dl : Math.max(dl, dr);
     }
-    let lStop = false, rStop = false, left = false, nl = 0, nr = 0;
-    const ids: number[] = [], dists: number[] = [];
+    let lStop = false,
+      rStop = false,
+      left = false,
+      nl = 0,
+      nr = 0;
+    const ids: number[] = [],
+      dists: number[] = [];
     while (!lStop || !rStop) {
       left = lStop ? false : rStop ? true : !left;
       let iz: number;
       if (left) {
-        if (iil <= 0 || nl === want) { lStop = true; continue; }
+        if (iil <= 0 || nl === want) {
+          lStop = true;
+          continue;
+        }
         iz = sorted[--iil]!;
       } else {
-        if (iir >= n - 1 || nr === want) { rStop = true; continue; }
+        if (iir >= n - 1 || nr === want) {
+          rStop = true;
+          continue;
+        }
         iz = sorted[++iir]!;
       }
       if (!eligible[iz] || t[iz]) continue;
       if (prev.includes(iz)) continue;
       const dist = Math.abs(d[ti]! - d[iz]!);
-      if (dist > width) { if (left) lStop = true; else rStop = true; continue; }
+      if (dist > width) {
+        if (left) lStop = true;
+        else rStop = true;
+        continue;
+      }
       if (dist < minDist) continue;
-      if (ids.length >= want && dists.filter((x) => x < dist).length >= want) { if (left) lStop = true; else rStop = true; continue; }
+      if (ids.length >= want && dists.filter((x) => x < dist).length >= want) {
+        if (left) lStop = true;
+        else rStop = true;
+        continue;
+      }
       if (strata && strata[ti] !== strata[iz]) continue;
       ids.push(iz);
       dists.push(dist);
-      if (left) { if (++nl === want) lStop = true; } else if (++nr === want) rStop = true;
+      if (left) {
+        if (++nl === want) lStop = true;
+      } else if (++nr === want) rStop = true;
     }
     if (ids.length <= want) return ids;
     return partialSortFirst(ids, dists, want);
@@ -82,7 +105,10 @@ export function matchitWalk(d: ArrayLike<number>, t: ArrayLike<number>, o: WalkO
     for (const ti of treated) {
       if (failed.has(ti)) continue;
       const k = find(ti, 1, r);
-      if (k.length === 0) { failed.add(ti); continue; }
+      if (k.length === 0) {
+        failed.add(ti);
+        continue;
+      }
       out.set(ti, [...(out.get(ti) ?? []), k[0]!]);
       eligible[k[0]!] = false;
     }

@@ -14,7 +14,10 @@ async function estimate(text: string | Buffer, extra: string[] = [], covariates 
   const p = join(dir, `f${Math.random().toString(36).slice(2)}.csv`);
   writeFileSync(p, text);
   const io = memoryIO();
-  const code = await main(['estimate', '--data', p, '--treatment', 't', '--outcome', 'y', '--covariates', covariates, '--se', 'none', '--replace', ...extra], io);
+  const code = await main(
+    ['estimate', '--data', p, '--treatment', 't', '--outcome', 'y', '--covariates', covariates, '--se', 'none', '--replace', ...extra],
+    io,
+  );
   return { code, err: io.stderr, out: io.stdout };
 }
 
@@ -96,7 +99,10 @@ describe('formats read correctly', () => {
     expect(new Set(['2016-03-31', '31/03/2016', '31-03-2016', '31.03.2016', '20160331'].map(parseDate)).size).toBe(1);
   });
   it('si/no and TRUE/FALSE treatments', async () => {
-    for (const [a, b] of [['si', 'no'], ['TRUE', 'FALSE']]) {
+    for (const [a, b] of [
+      ['si', 'no'],
+      ['TRUE', 'FALSE'],
+    ]) {
       const r = await estimate(`t,x,y\n${a},1.5,3\n${b},1.2,2\n${a},2.5,4\n${b},2.1,3\n${b},0.5,1\n`);
       expect(r.code).toBe(0);
     }

@@ -48,10 +48,14 @@ function sameTable(a: Table, b: Table): boolean {
     const y = b.columns[n]!;
     if (x.kind !== y.kind) return false;
     if (x.kind === 'numeric' && y.kind === 'numeric') {
-      if (!Buffer.from(x.values.buffer, x.values.byteOffset, x.values.byteLength).equals(Buffer.from(y.values.buffer, y.values.byteOffset, y.values.byteLength))) return false;
+      if (
+        !Buffer.from(x.values.buffer, x.values.byteOffset, x.values.byteLength).equals(Buffer.from(y.values.buffer, y.values.byteOffset, y.values.byteLength))
+      )
+        return false;
     } else if (x.kind === 'categorical' && y.kind === 'categorical') {
       if (JSON.stringify(x.levels) !== JSON.stringify(y.levels)) return false;
-      if (!Buffer.from(x.codes.buffer, x.codes.byteOffset, x.codes.byteLength).equals(Buffer.from(y.codes.buffer, y.codes.byteOffset, y.codes.byteLength))) return false;
+      if (!Buffer.from(x.codes.buffer, x.codes.byteOffset, x.codes.byteLength).equals(Buffer.from(y.codes.buffer, y.codes.byteOffset, y.codes.byteLength)))
+        return false;
     }
   }
   return true;
@@ -124,7 +128,13 @@ describe('number conversion from bytes equals Number() of the text', () => {
       u[0] = u[0]! - 1n;
       const lo = f[0]!;
       // lo and hi exactly as decimals, then the midpoint ± a tiny step, to 17–19 digits.
-      for (const s of [((lo + hi) / 2).toPrecision(17), ((lo + hi) / 2).toPrecision(18), ((lo + hi) / 2).toPrecision(19), hi.toPrecision(19), lo.toPrecision(19)]) {
+      for (const s of [
+        ((lo + hi) / 2).toPrecision(17),
+        ((lo + hi) / 2).toPrecision(18),
+        ((lo + hi) / 2).toPrecision(19),
+        hi.toPrecision(19),
+        lo.toPrecision(19),
+      ]) {
         const got = conv(s);
         if (!Object.is(got, Number(s))) expect.fail(`${s}: ${got} != ${Number(s)}`);
       }
@@ -143,7 +153,14 @@ describe('number conversion from bytes equals Number() of the text', () => {
     }
     forms.push('0', '-0', '+.5', '5.', '.5e-3', '1e5', '-1E+2', '00012', '1e', '1e+', '-', '+', '.', '1.2.3', '1e2e3', '1-', 'NA', '', '1e400');
     for (const delim of [',', ';', '\t']) {
-      const text = 'a' + delim + 'b' + delim + 'c\n' + forms.map((s, i) => [s, forms[(i + 7) % forms.length], forms[(i + 13) % forms.length]].join(delim)).join('\n') + '\n';
+      const text =
+        'a' +
+        delim +
+        'b' +
+        delim +
+        'c\n' +
+        forms.map((s, i) => [s, forms[(i + 7) % forms.length], forms[(i + 13) % forms.length]].join(delim)).join('\n') +
+        '\n';
       const want = viaString(text);
       const got = viaBytes(new TextEncoder().encode(text));
       expectSame(want, got, `delimiter ${JSON.stringify(delim)}`);
@@ -162,7 +179,30 @@ describe('number conversion from bytes equals Number() of the text', () => {
     }
   });
   it('odd forms decided as Number()/the text rule does', () => {
-    for (const s of ['0', '-0', '-0.0e5', '+.5', '5.', '.5e-3', '1e', '1e+', '--1', '1-', '1.2.3', '1,5', '0x10', '1e400', '1e-400', '00012', '1 2', 'Inf', '-inf', 'Infinity', '12345678901234567890123', '9007199254740993']) {
+    for (const s of [
+      '0',
+      '-0',
+      '-0.0e5',
+      '+.5',
+      '5.',
+      '.5e-3',
+      '1e',
+      '1e+',
+      '--1',
+      '1-',
+      '1.2.3',
+      '1,5',
+      '0x10',
+      '1e400',
+      '1e-400',
+      '00012',
+      '1 2',
+      'Inf',
+      '-inf',
+      'Infinity',
+      '12345678901234567890123',
+      '9007199254740993',
+    ]) {
       const want = viaString(`a\n${s}\n1\n`);
       const got = viaBytes(new TextEncoder().encode(`a\n${s}\n1\n`));
       expectSame(want, got, s);
@@ -172,7 +212,7 @@ describe('number conversion from bytes equals Number() of the text', () => {
 
 /** A random CSV exercising quoting, line ends, blanks, missing tokens, text turning up late. */
 function randomCsv(rng: () => number, rows: number, delim: string): string {
-  const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)]!;
   const cols = 2 + Math.floor(rng() * 5);
   const nl = pick(['\n', '\r\n', '\r\n', '\n', '\r']);
   const cell = (j: number, i: number): string => {
@@ -200,17 +240,40 @@ describe('byte parser equals the string parser', () => {
     for (let t = 0; t < 300; t++) {
       const delim = [',', ';', '\t', '|'][t % 4]!;
       const text = randomCsv(rng, 5 + Math.floor(rng() * 60), delim);
-      const options: CsvOptions = [{}, { decimal: ',' as const }, { thousands: '.' as const, decimal: ',' as const }, { thousands: "'" as const }, { columns: ['id'] }][t % 5]!;
+      const options: CsvOptions = [
+        {},
+        { decimal: ',' as const },
+        { thousands: '.' as const, decimal: ',' as const },
+        { thousands: "'" as const },
+        { columns: ['id'] },
+      ][t % 5]!;
       const want = viaString(text, options);
       const bytes = new TextEncoder().encode(text);
       expectSame(want, viaBytes(bytes, options), `file ${t}`);
       const splits = Array.from({ length: 3 }, () => Math.floor(rng() * bytes.length)).sort((a, b) => a - b);
       expectSame(want, viaBytes(bytes, options, splits), `file ${t} in chunks ${splits}`);
-      expectSame(want, viaBytes(bytes, options, Array.from({ length: bytes.length }, (_, k) => k)), `file ${t} byte by byte`);
+      expectSame(
+        want,
+        viaBytes(
+          bytes,
+          options,
+          Array.from({ length: bytes.length }, (_, k) => k),
+        ),
+        `file ${t} byte by byte`,
+      );
     }
   });
   it('the corpus cases: same errors', () => {
-    for (const text of ['', 't,x,y\n', 't,x,x,y\n1,1,2,3\n', 't,x,y\n1,1,3\n0,1\n1,2,4,5\n', 't,x,y\n1,"1,3\n0,1,2\n', ',x\n1,2\n', 'a\n"x"y"z\n', 'a,b\n"1"\n']) {
+    for (const text of [
+      '',
+      't,x,y\n',
+      't,x,x,y\n1,1,2,3\n',
+      't,x,y\n1,1,3\n0,1\n1,2,4,5\n',
+      't,x,y\n1,"1,3\n0,1,2\n',
+      ',x\n1,2\n',
+      'a\n"x"y"z\n',
+      'a,b\n"1"\n',
+    ]) {
       expectSame(viaString(text), viaBytes(new TextEncoder().encode(text)), JSON.stringify(text));
     }
     const big = 't,x,y\n1,"' + 'a'.repeat(1_000_001) + '",3\n';
@@ -267,7 +330,12 @@ describe('threads: the same table as one thread', () => {
       // '\r': CR-only line ends, with a '\n' every 50th line (where a part can be cut).
       return out.map((l, i) => l + (nl === '\r' && i % 50 === 49 ? '\n' : nl)).join('');
     };
-    for (const [nl, quoted] of [['\n', true], ['\r', false], ['\r\n', true], ['\n', false]] as const) {
+    for (const [nl, quoted] of [
+      ['\n', true],
+      ['\r', false],
+      ['\r\n', true],
+      ['\n', false],
+    ] as const) {
       const text = rows(26_000, nl, quoted);
       expect(Buffer.byteLength(text)).toBeGreaterThan(1 << 20);
       const { one, two, ref } = await both(text);
@@ -284,7 +352,8 @@ describe('threads: the same table as one thread', () => {
   });
   it('over 1 MB with options: chosen columns, semicolons with decimal commas, thousands marks', async () => {
     const out = ['id;x;code;note'];
-    for (let i = 0; i < 30_000; i++) out.push(`${i};${(i * 0.37).toFixed(2).replace('.', ',')};${i % 9 === 0 ? 'NA' : `k${i % 11}`};${i > 25_000 ? '1.234,5' : String(i % 4)}`);
+    for (let i = 0; i < 30_000; i++)
+      out.push(`${i};${(i * 0.37).toFixed(2).replace('.', ',')};${i % 9 === 0 ? 'NA' : `k${i % 11}`};${i > 25_000 ? '1.234,5' : String(i % 4)}`);
     const text = out.join('\n') + '\n';
     for (const options of [{}, { columns: ['x', 'note'] }, { decimal: ',' as const, thousands: '.' as const }]) {
       const { one, two, ref } = await both(text, options);
@@ -322,7 +391,9 @@ describe('id duplicates', () => {
     const ids = new Float64Array(100_000).map((_, i) => i * 7919 + 0.5);
     expect(() => checkIds({ nRows: ids.length, names: ['id'], columns: { id: { kind: 'numeric', values: ids } } }, 'id')).not.toThrow();
     ids[99_999] = ids[5]!;
-    expect(() => checkIds({ nRows: ids.length, names: ['id'], columns: { id: { kind: 'numeric', values: ids } } }, 'id')).toThrow(/1 duplicated ids \("39595.5"/);
+    expect(() => checkIds({ nRows: ids.length, names: ['id'], columns: { id: { kind: 'numeric', values: ids } } }, 'id')).toThrow(
+      /1 duplicated ids \("39595.5"/,
+    );
     const z = Float64Array.of(0, -0, 1);
     expect(() => checkIds({ nRows: 3, names: ['id'], columns: { id: { kind: 'numeric', values: z } } }, 'id')).toThrow(/duplicated ids \("0"/);
     const m = Float64Array.of(1, NaN, 2);

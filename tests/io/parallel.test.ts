@@ -14,7 +14,11 @@ describe('parallel propensity fit (worker threads)', () => {
         const par = fitPropensity(reg.table, { ...spec, accumulator: acc });
         expect(par.iterations).toBe(serial.iterations);
         expect(par.warmStart).toEqual(serial.warmStart);
-        expect(Buffer.from(par.scores.buffer, par.scores.byteOffset, par.scores.byteLength).equals(Buffer.from(serial.scores.buffer, serial.scores.byteOffset, serial.scores.byteLength))).toBe(true);
+        expect(
+          Buffer.from(par.scores.buffer, par.scores.byteOffset, par.scores.byteLength).equals(
+            Buffer.from(serial.scores.buffer, serial.scores.byteOffset, serial.scores.byteLength),
+          ),
+        ).toBe(true);
         expect(par.coefficients.map((c) => c.estimate)).toEqual(serial.coefficients.map((c) => c.estimate));
       } finally {
         acc.close();

@@ -10,7 +10,12 @@ const ref = readReference('cem_subclass.json');
 const lalonde = loadLalonde();
 const re78 = Float64Array.from((lalonde.columns.re78 as { values: Float64Array }).values);
 
-interface RCase { subclass: number[]; weights: number[]; att: number; nsub: number }
+interface RCase {
+  subclass: number[];
+  weights: number[];
+  att: number;
+  nsub: number;
+}
 
 function expectSameAsR(m: ReturnType<typeof matchCEM>, r: RCase, y: Float64Array): void {
   expect(m.subclassCount).toBe(r.nsub);
@@ -28,7 +33,12 @@ describe('matchCEM on lalonde = MatchIt 4.7.2 matchit(method = "cem")', () => {
     // Sturges' rule for every numeric covariate (MatchIt's default).
     default: base,
     // MatchIt's help-page example.
-    doc_example: { treatment: 'treat', covariates: ['age', 'race', 'married', 'educ'], cutpoints: { educ: 5 }, grouping: { race: [['white', 'hispan'], ['black']] } },
+    doc_example: {
+      treatment: 'treat',
+      covariates: ['age', 'race', 'married', 'educ'],
+      cutpoints: { educ: 5 },
+      grouping: { race: [['white', 'hispan'], ['black']] },
+    },
     mixed: {
       ...base,
       cutpoints: { age: 'scott', educ: [8.5, 11.5], re74: 'q4', re75: 3, married: 0, nodegree: 1 },
@@ -81,7 +91,13 @@ describe('matchCEM on a synthetic all-categorical data set = MatchIt 4.7.2 match
     grouped: {
       treatment: 'treat',
       covariates: ['region', 'sector', 'edu', 'sex'],
-      grouping: { region: [['north', 'east'], ['south', 'west', 'centre']], edu: [['none', 'low']] },
+      grouping: {
+        region: [
+          ['north', 'east'],
+          ['south', 'west', 'centre'],
+        ],
+        edu: [['none', 'low']],
+      },
     },
     three: { treatment: 'treat', covariates: ['region', 'edu', 'sex'] },
   };

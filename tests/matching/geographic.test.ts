@@ -46,7 +46,10 @@ describe('matchGeographic', () => {
   it('haversine: Turin–Milan ≈ 126 km', () => {
     expect(haversineKm(45.0703, 7.6869, 45.4642, 9.19)).toBeCloseTo(125.8, 0);
   });
-  for (const [name, caliper] of [['no caliper', undefined], ['caliper 3 km', 3]] as const) {
+  for (const [name, caliper] of [
+    ['no caliper', undefined],
+    ['caliper 3 km', 3],
+  ] as const) {
     it(`same matches as an O(n²) brute force within exact strata (${name})`, () => {
       for (const seed of [1, 2, 3]) {
         const { lat, lon, t, g } = random(600, seed);
@@ -72,7 +75,9 @@ describe('matchGeographic', () => {
     expect(m.unmatchedTreated).toEqual([{ index: 2, reason: 'no-control-in-stratum' }]);
   });
   it('rejects bad coordinates naming the rows', () => {
-    expect(() => matchGeographic({ lat: Float64Array.from([45, NaN]), lon: Float64Array.from([7, 7]), treatment: Uint8Array.from([1, 0]) })).toThrow(/1 unit\(s\) have missing or out-of-range coordinates \(row 2\)/);
+    expect(() => matchGeographic({ lat: Float64Array.from([45, NaN]), lon: Float64Array.from([7, 7]), treatment: Uint8Array.from([1, 0]) })).toThrow(
+      /1 unit\(s\) have missing or out-of-range coordinates \(row 2\)/,
+    );
   });
   it('200k businesses in a few seconds (time printed, not asserted)', () => {
     const { lat, lon, t, g } = random(200_000, 7);

@@ -6,7 +6,12 @@ import type { MatchResult } from '../../src/contracts.js';
 
 /** Seeded random scores and treatment; `coarse` rounds scores to a 0.05 grid so ties are common. */
 const input = fc
-  .record({ n: fc.integer({ min: 2, max: 120 }), seed: fc.integer({ min: 0, max: 2 ** 31 }), coarse: fc.boolean(), share: fc.double({ min: 0.1, max: 0.7, noNaN: true }) })
+  .record({
+    n: fc.integer({ min: 2, max: 120 }),
+    seed: fc.integer({ min: 0, max: 2 ** 31 }),
+    coarse: fc.boolean(),
+    share: fc.double({ min: 0.1, max: 0.7, noNaN: true }),
+  })
   .map(({ n, seed, coarse, share }) => {
     let s = seed >>> 0;
     const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 4294967296);
@@ -78,7 +83,8 @@ describe('matchNearest invariants over random inputs and every option (fast-chec
         }
         const unmatched = new Map(m.unmatchedTreated.map((u) => [u.index, u.reason]));
         expect(unmatched.size).toBe(m.unmatchedTreated.length);
-        let wT = 0, wC = 0;
+        let wT = 0,
+          wC = 0;
         for (let i = 0; i < n; i++) {
           // matched ⇔ in a pair ⇔ weight > 0; discarded ⇒ unmatched.
           expect(m.matched[i]).toBe(inPairs[i]);
@@ -107,7 +113,14 @@ describe('matchNearest invariants over random inputs and every option (fast-chec
         expect(m.counts.matchedControls).toBe(controlUse.size);
         expect(m.counts.matchedTreated + m.counts.unmatchedTreated).toBe(m.counts.treated);
         // settings record every option, defaults filled in
-        expect(m.settings).toMatchObject({ ratio: o.ratio, replace: o.replace, order: o.order, discard: o.discard, distance: o.distance, seed: o.order === 'random' ? o.seed : null });
+        expect(m.settings).toMatchObject({
+          ratio: o.ratio,
+          replace: o.replace,
+          order: o.order,
+          discard: o.discard,
+          distance: o.distance,
+          seed: o.order === 'random' ? o.seed : null,
+        });
         // identical on rerun
         expect(snapshot(matchNearest({ scores: data.scores, treatment: data.treatment }, opts))).toEqual(snapshot(m));
       }),

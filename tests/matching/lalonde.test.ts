@@ -15,13 +15,16 @@ const lines = readFileSync(referencePath('lalonde.csv'), 'utf8').trim().split('\
 const treatment = Uint8Array.from(lines, (l) => Number(l.split(',')[1]));
 const re78 = Float64Array.from(lines, (l) => Number(l.split(',')[9]));
 
-
 describe('matchNearest on lalonde with R glm scores', () => {
   it('defaults: the 185 pairs of MatchIt 4.7.2 and ATT 894.3674802703', () => {
     const m = matchNearest({ scores, treatment });
     expect(m.method).toBe('nearest');
     const ours = Array.from(m.pairs.treated, (t, k) => `${ids[t]},${ids[m.pairs.control[k]!]}`).sort();
-    const theirs = readFileSync(referencePath('lalonde_pairs_matchit.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.replace(/"/g, ''));
+    const theirs = readFileSync(referencePath('lalonde_pairs_matchit.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.replace(/"/g, ''));
     expect(theirs).toHaveLength(185);
     expect(ours).toEqual([...theirs].sort());
     // R 4.5.1 MatchIt 4.7.2 matchit() (REFERENCE-VALUES.md): 894.3674802703

@@ -108,7 +108,10 @@ describe(`MatchIt ${ref.matchit} nearest matching on tied scores: same controls,
       c.treated.forEach((t, k) => {
         // jsonlite writes a one-element vector as a scalar.
         const theirs = ([] as number[]).concat(c.match[k] ?? []);
-        expect([...(ours.get(t) ?? [])].sort((a, b) => a - b), `controls of treated row ${t}`).toEqual(theirs.sort((a, b) => a - b));
+        expect(
+          [...(ours.get(t) ?? [])].sort((a, b) => a - b),
+          `controls of treated row ${t}`,
+        ).toEqual(theirs.sort((a, b) => a - b));
       });
       for (let i = 0; i < c.weights.length; i++) expect(m.weights[i]).toBeCloseTo(c.weights[i]!, 12);
       expect(weightedDifference(m, outcomeOf(c.name, data))).toBeCloseTo(c.att, 9);

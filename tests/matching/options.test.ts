@@ -58,7 +58,12 @@ describe('standard errors against R on the same data', () => {
     expect(Math.abs(e.se! - r.se) / r.se).toBeLessThan(1e-8);
     expect(e.method).toMatch(/robust by unit/);
   });
-  for (const [key, M, J] of [['M1_var0', 1, 0], ['M1_var1', 1, 1], ['M1_var3', 1, 3], ['M2_var0', 2, 0]] as const) {
+  for (const [key, M, J] of [
+    ['M1_var0', 1, 0],
+    ['M1_var1', 1, 1],
+    ['M1_var3', 1, 3],
+    ['M2_var0', 2, 0],
+  ] as const) {
     it(`se 'ai' = Matching::Match(ties = TRUE, M = ${M}, Var.calc = ${J})`, () => {
       const m = matchNearest(fit, { replace: true, ties: true, ratio: M });
       const e = estimateATT(table, m, { outcome: 'y', se: 'ai', varMatches: J });

@@ -119,7 +119,15 @@ describe('matchNearest properties (fast-check)', () => {
           const { scores: d, treatment: t } = data;
           const m = matchNearest(
             { scores: d, treatment: t },
-            { ratio: o.ratio, replace: o.replace, caliper: o.caliper, caliperScale: 'raw', order: o.order, exact: o.exact ? ['group'] : undefined, data: o.exact ? fromColumns({ group: data.group }) : undefined },
+            {
+              ratio: o.ratio,
+              replace: o.replace,
+              caliper: o.caliper,
+              caliperScale: 'raw',
+              order: o.order,
+              exact: o.exact ? ['group'] : undefined,
+              data: o.exact ? fromColumns({ group: data.group }) : undefined,
+            },
           );
           const strata = o.exact ? data.group.map((g) => (g === 'a' ? 0 : 1)) : undefined;
           const expected = matchitWalk(d, t, { ratio: o.ratio, replace: o.replace, width: o.caliper ?? Infinity, order: o.order, strata });
@@ -161,9 +169,15 @@ describe('matchNearest errors', () => {
     [{ ties: true }, /ties applies to matching with replacement/],
     [{ discard: 'all' as never }, /discard must be one of/],
   ];
-  for (const [o, re] of cases) it(JSON.stringify(o, (k, v) => (k === 'data' ? '[table]' : v)), () => expect(() => matchNearest(s, o)).toThrow(re));
+  for (const [o, re] of cases)
+    it(
+      JSON.stringify(o, (k, v) => (k === 'data' ? '[table]' : v)),
+      () => expect(() => matchNearest(s, o)).toThrow(re),
+    );
   it('NaN scores name the rows', () => {
-    expect(() => matchNearest({ scores: Float64Array.from([0.2, NaN, 0.6]), treatment: s.treatment })).toThrow(/1 propensity scores are missing or not finite \(rows 2\)/);
+    expect(() => matchNearest({ scores: Float64Array.from([0.2, NaN, 0.6]), treatment: s.treatment })).toThrow(
+      /1 propensity scores are missing or not finite \(rows 2\)/,
+    );
   });
   it("distance 'logit' with a score of 1 and no linear predictor", () => {
     expect(() => matchNearest({ scores: Float64Array.from([1, 0.4, 0.6]), treatment: s.treatment }, { distance: 'logit' })).toThrow(/strictly between 0 and 1/);

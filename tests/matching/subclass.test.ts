@@ -13,7 +13,15 @@ const treatment = Uint8Array.from((lalonde.columns.treat as { values: Float64Arr
 const scores = Float64Array.from(ref.lalonde.ps as number[]);
 const linearPredictor = Float64Array.from(ref.lalonde.lp as number[]);
 
-interface RCase { subclass: number[]; weights: number[]; att: number; nsub: number; q_cut: number[]; raw: number[]; discarded: number[] }
+interface RCase {
+  subclass: number[];
+  weights: number[];
+  att: number;
+  nsub: number;
+  q_cut: number[];
+  raw: number[];
+  discarded: number[];
+}
 
 function expectSameAsR(m: ReturnType<typeof subclassify>, r: RCase, y: Float64Array): void {
   expect(m.subclassCount).toBe(r.nsub);

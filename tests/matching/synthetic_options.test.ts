@@ -64,7 +64,6 @@ function keepFullSets(m: MatchResult, M: number): MatchResult {
   });
 }
 
-
 describe('matchNearest options against R Matching 4.10-8 on seeded synthetic data (n = 2000)', () => {
   it('covers every case in the reference file', () => {
     expect(Object.keys(CASES).sort()).toEqual(Object.keys(ref.cases).sort());

@@ -8,7 +8,9 @@ describe('matchNearest with ties on large tied blocks', () => {
     const scores = new Float64Array(n).fill(0.5);
     const treatment = new Uint8Array(n);
     treatment.fill(1, 0, 2_100);
-    expect(() => matchNearest({ scores, treatment }, { replace: true, ties: true })).toThrow(/more than 20,000,000 matched pairs .* Use tieTolerance: 0 .* or ties: false/s);
+    expect(() => matchNearest({ scores, treatment }, { replace: true, ties: true })).toThrow(
+      /more than 20,000,000 matched pairs .* Use tieTolerance: 0 .* or ties: false/s,
+    );
     // Without ties the same data is 2,100 pairs.
     expect(matchNearest({ scores, treatment }, { replace: true }).pairs.treated.length).toBe(2_100);
   });

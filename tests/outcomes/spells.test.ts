@@ -47,7 +47,9 @@ describe('employment status from spells (hand-checked cases)', () => {
       { reason: 'bad start date', count: 1, rows: [8] },
       { reason: 'end before start', count: 1, rows: [7] },
     ]);
-    expect(() => prepareSpells(spells, { id: 'id', start: 'start', end: 'end' }, people, { strict: true })).toThrow(/1 spell\(s\) with unknown person \(row 7\)/);
+    expect(() => prepareSpells(spells, { id: 'id', start: 'start', end: 'end' }, people, { strict: true })).toThrow(
+      /1 spell\(s\) with unknown person \(row 7\)/,
+    );
   });
 
   it('end date inclusive, start the day after excluded, open-ended forever, overlaps once', () => {

@@ -17,7 +17,10 @@ function expectClose(a: ArrayLike<number>, b: (number | null)[], tol: number) {
 }
 
 describe('kaplanMeier against R survfit (survival 3.5-3)', () => {
-  for (const [name, weights] of [['unweighted', undefined], ['weighted', w]] as const) {
+  for (const [name, weights] of [
+    ['unweighted', undefined],
+    ['weighted', w],
+  ] as const) {
     it(`${name}: times, risk sets, events, survival, Greenwood SE, log CI`, () => {
       const r = ref[name];
       const km = kaplanMeier(time, event, weights);
@@ -90,7 +93,11 @@ describe('survivalFromDates', async () => {
   const { survivalFromDates } = await import('../../src/outcomes/index.js');
   const { parseDate } = await import('../../src/data/dates.js');
   it('closed firms are events, open or later-closed firms are censored at the censoring date', () => {
-    const r = survivalFromDates([parseDate('2010-01-01'), parseDate('2011-01-01'), parseDate('2012-01-01')], [parseDate('2012-01-01'), NaN, parseDate('2020-01-01')], parseDate('2018-12-31'));
+    const r = survivalFromDates(
+      [parseDate('2010-01-01'), parseDate('2011-01-01'), parseDate('2012-01-01')],
+      [parseDate('2012-01-01'), NaN, parseDate('2020-01-01')],
+      parseDate('2018-12-31'),
+    );
     expect(Array.from(r.event)).toEqual([1, 0, 0]);
     expect(r.time[0]).toBeCloseTo(730 / 30.4375, 10);
     expect(r.time[2]).toBeCloseTo((parseDate('2018-12-31') - parseDate('2012-01-01')) / 30.4375, 10);

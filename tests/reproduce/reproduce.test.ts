@@ -45,8 +45,16 @@ describe('subgroup patterns built into the fixtures are recovered (STUDIES.md he
   const referenceDays = dateColumnToDays(c.people, 'reference_date', true);
   const months = (c.people.columns.months_unemployed as { values: Float64Array }).values;
   const hours = (c.people.columns.course_hours as { values: Float64Array }).values;
-  let people = withColumn(c.people, 'long_term', Array.from(months, (m) => (m >= 24 ? 'yes' : 'no')));
-  people = withColumn(people, 'long_course', Array.from(hours, (h) => (Number.isNaN(h) ? null : h >= 800 ? 'yes' : 'no')));
+  let people = withColumn(
+    c.people,
+    'long_term',
+    Array.from(months, (m) => (m >= 24 ? 'yes' : 'no')),
+  );
+  people = withColumn(
+    people,
+    'long_course',
+    Array.from(hours, (h) => (Number.isNaN(h) ? null : h >= 800 ? 'yes' : 'no')),
+  );
   const spec = { treatment: 'treat', covariates: LABOUR_COVARIATES, id: 'id', matching: { replace: true, ratio: 5 } } as const;
   const spellOutcome = { spells, referenceDays, horizon: 18 };
   const est = (by: string, treatedOnly = false) => {

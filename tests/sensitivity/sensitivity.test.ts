@@ -24,9 +24,14 @@ describe('rosenbaumBinary (as rbounds binarysens)', () => {
   });
   it('needs 1:1 pairs', () => {
     const m = buildMatchResult({
-      method: 't', treatment: Uint8Array.from([1, 0, 0]), distance: null,
+      method: 't',
+      treatment: Uint8Array.from([1, 0, 0]),
+      distance: null,
       pairs: { treated: Int32Array.from([0, 0]), control: Int32Array.from([1, 2]), weight: Float64Array.from([0.5, 0.5]) },
-      discarded: new Uint8Array(3), unmatchedTreated: [], settings: { method: 'custom' }, warnings: [],
+      discarded: new Uint8Array(3),
+      unmatchedTreated: [],
+      settings: { method: 'custom' },
+      warnings: [],
     });
     expect(() => rosenbaumFromMatch(m, [1, 0, 1])).toThrow(/need 1:1 matched pairs/);
   });
@@ -53,7 +58,10 @@ describe('simulated confounder (Ichino, Mealli & Nannicini 2008, as sensatt)', a
   const { createRng } = await import('../../src/random.js');
   const rng = createRng(4);
   const n = 1500;
-  const x: number[] = [], t: number[] = [], y: number[] = [], z: number[] = [];
+  const x: number[] = [],
+    t: number[] = [],
+    y: number[] = [],
+    z: number[] = [];
   for (let i = 0; i < n; i++) {
     const xi = rng.normal();
     const ti = rng.bernoulli(1 / (1 + Math.exp(-(-1 + xi))));

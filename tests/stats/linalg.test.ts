@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  aliasedColumns,
-  cholesky,
-  crossprodChunk,
-  invertSpd,
-  packedIndex,
-  packedLength,
-  solveSpd,
-  unpackSymmetric,
-} from '../../src/stats/linalg.js';
+import { aliasedColumns, cholesky, crossprodChunk, invertSpd, packedIndex, packedLength, solveSpd, unpackSymmetric } from '../../src/stats/linalg.js';
 import { createRng } from '../../src/random.js';
 
 function randomColumns(n: number, q: number, seed: number): Float64Array[] {
@@ -68,7 +59,12 @@ describe('small SPD algebra', () => {
 });
 
 describe('crossprodChunk (the IRLS kernel)', () => {
-  for (const [n, q] of [[1, 1], [7, 3], [300, 6], [777, 9]] as const) {
+  for (const [n, q] of [
+    [1, 1],
+    [7, 3],
+    [300, 6],
+    [777, 9],
+  ] as const) {
     it(`equals a naive sum for n = ${n}, q = ${q} (standardised on the fly, intercept, weights, odd tiles)`, () => {
       const raw = randomColumns(n, q, n + q);
       const cols: (Float64Array | null)[] = [null, ...raw];
@@ -93,8 +89,11 @@ describe('crossprodChunk (the IRLS kernel)', () => {
   }
   it('a sub-range [start, end) sums only those rows', () => {
     const cols = randomColumns(600, 3, 1);
-    const c0 = new Float64Array(3), s1 = new Float64Array(3).fill(1);
-    const whole = new Float64Array(6), a = new Float64Array(6), b = new Float64Array(6);
+    const c0 = new Float64Array(3),
+      s1 = new Float64Array(3).fill(1);
+    const whole = new Float64Array(6),
+      a = new Float64Array(6),
+      b = new Float64Array(6);
     crossprodChunk(cols, c0, s1, null, 100, 600, whole, 0);
     crossprodChunk(cols, c0, s1, null, 100, 356, a, 0);
     crossprodChunk(cols, c0, s1, null, 356, 600, b, 0);

@@ -75,7 +75,9 @@ describe('runStudy and counterfact run on the example study', () => {
     const sg = r.subgroups.find((s) => s.by === 'course_sector')!;
     expect(sg.rows.every((x) => (x.nTreated as number | null) === null || (x.nTreated as number) >= 200)).toBe(true);
     expect(sg.rows.some((x) => x.suppressed)).toBe(true);
-    expect(r.overlap.every((b) => [b.treatedBefore, b.controlBefore, b.treatedAfter, b.controlAfter].every((v) => v === null || v === 0 || v >= 200))).toBe(true);
+    expect(r.overlap.every((b) => [b.treatedBefore, b.controlBefore, b.treatedAfter, b.controlAfter].every((v) => v === null || v === 0 || v >= 200))).toBe(
+      true,
+    );
     expect(JSON.stringify(r)).not.toMatch(/"ids?":\s*\[/);
   });
   it('--matches writes matches.csv only when asked', async () => {
