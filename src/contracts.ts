@@ -89,7 +89,16 @@ export interface MatchResult {
   readonly kind: 'MatchResult';
   /** e.g. 'nearest', 'nearest-exact', 'geographic', 'radius', 'kernel', 'mahalanobis', 'ipw'. */
   readonly method: string;
-  readonly estimand: 'ATT';
+  /**
+   * 'ATT': the treated are the focal group, each matched to controls. 'ATC' (nearest matching
+   * with `estimand: 'ATC'`, as MatchIt): the controls are the focal group, each matched to
+   * treated units. In an ATC result `treatment` still marks the treated (1) and the controls (0),
+   * `counts` count the two groups as they are, but the focal-unit fields are about controls:
+   * `pairs.treated[m]` is the focal control row and `pairs.control[m]` a treated row matched to it,
+   * `unmatchedTreated` (and `counts.unmatchedTreated`) list the controls left without a match, and
+   * `weights` give each matched control 1 and the matched treated the rescaled 1/M weights.
+   */
+  readonly estimand: 'ATT' | 'ATC';
   readonly nUnits: number;
   readonly treatment: Uint8Array;
   /** The distance the method matched on (e.g. propensity score on the chosen scale), or null. */
@@ -169,7 +178,8 @@ export type SeMethod = 'ai' | 'ai-ps' | 'pairs' | 'bootstrap' | 'none';
 /** Stage 4: a treatment effect. */
 export interface EffectEstimate {
   readonly kind: 'EffectEstimate';
-  readonly estimand: 'ATT';
+  /** 'ATC' when the match was made for the ATC: the effect on the controls (still treated minus control). */
+  readonly estimand: 'ATT' | 'ATC';
   readonly outcome: string;
   readonly estimate: number;
   readonly se: number | null;

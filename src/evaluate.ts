@@ -150,7 +150,7 @@ export function evaluateDesign(
     controls: c.controls,
     matchedTreated: c.matchedTreated,
     matchedControls: c.matchedControls,
-    unmatchedTreated: c.unmatchedTreated,
+    unmatchedTreated: c.treated - c.matchedTreated,
     unmatchedControls: c.controls - c.matchedControls,
     discardedTreated: c.discardedTreated,
     discardedControls: c.discardedControls,

@@ -6,6 +6,7 @@ import type { BalanceRow, BalanceTable, MatchResult } from '../contracts.js';
 import { buildDesign, isBinary } from '../data/design.js';
 import { toTable, type TableInput } from '../data/table.js';
 import { badArgument } from '../problems.js';
+import { focalView } from '../matching/result.js';
 
 export interface BalanceOptions {
   /** Numeric covariates to expand as categorical (string columns always are). */
@@ -36,6 +37,7 @@ export interface BalanceOptions {
  * assessBalance(lalonde, match, ['age', 'educ', 'race']).rows[0].smdAfter // 0.07 (MatchIt summary, "Std. Mean Diff.")
  */
 export function assessBalance(data: TableInput, match: MatchResult, covariates: readonly string[], options: BalanceOptions = {}): BalanceTable {
+  if (match.estimand === 'ATC') return atcBalance(assessBalance(data, focalView(match), covariates, options));
   const table = toTable(data);
   const threshold = options.threshold ?? 0.1;
   if (!(threshold > 0)) badArgument('threshold', `threshold must be a positive number, received ${threshold}`);
@@ -112,6 +114,36 @@ export function assessBalance(data: TableInput, match: MatchResult, covariates: 
     notes: [
       "SMD as MatchIt summary(): difference in means over the SD of the treated in the unmatched sample; binary covariates are standardised too (SD = sqrt(p(1 − p))). cobaltBefore/cobaltAfter give cobalt's default for binaries, the raw difference in proportions.",
       `Flagged: |SMD after| ≥ ${threshold}.`,
+    ],
+  });
+}
+
+/**
+ * A balance table computed with the controls as the focal group, read back as treated vs
+ * control: means swapped, differences negated, variance ratios inverted (eCDF statistics are
+ * symmetric). The SMD stays standardised by the focal group's SD, the controls', as MatchIt's
+ * summary() does for the ATC.
+ */
+function atcBalance(b: BalanceTable): BalanceTable {
+  const inv = (v: number | null) => (v === null ? null : 1 / v);
+  return Object.freeze({
+    ...b,
+    rows: b.rows.map((r) => ({
+      ...r,
+      meanTreatedBefore: r.meanControlBefore,
+      meanControlBefore: r.meanTreatedBefore,
+      meanTreatedAfter: r.meanControlAfter,
+      meanControlAfter: r.meanTreatedAfter,
+      smdBefore: -r.smdBefore,
+      smdAfter: -r.smdAfter,
+      cobaltBefore: -r.cobaltBefore,
+      cobaltAfter: -r.cobaltAfter,
+      varianceRatioBefore: inv(r.varianceRatioBefore),
+      varianceRatioAfter: inv(r.varianceRatioAfter),
+    })),
+    notes: [
+      'ATC (the controls are the focal group): SMD as MatchIt summary() for the ATC, the difference in means (treated − control) over the SD of the controls in the unmatched sample; effectiveControlsAfter is the effective size of the weighted treated group.',
+      ...b.notes.slice(1),
     ],
   });
 }

@@ -10,8 +10,9 @@ import { buildDesign } from '../data/design.js';
 import { normalQuantile, twoSidedP } from '../stats/distributions.js';
 import { aiMoments, aiStatistics } from './aiStats.js';
 import { matchFacts, ratioOf, tieToleranceOf, tiesOf } from './matchSettings.js';
+import { focalView } from '../matching/result.js';
 import { scaledColumn, weightedLeastSquares } from './regression.js';
-import { seMethodProblem, SE_METHOD_NAMES, type SeMethodName } from './seMethods.js';
+import { seMethod, seMethodProblem, SE_METHOD_NAMES, type SeMethodName } from './seMethods.js';
 import { aiPsAdjustment, inverseInformation, linkDensity, meanOutcome, nearestIn, sortGroup, standardisedDesign, type Information } from './psAdjustment.js';
 
 export interface AttOptions {
@@ -108,6 +109,30 @@ export interface AttOptions {
  * // estimate 1933.39, se 1090.60 (R Matching 4.10: Match(ties = TRUE))
  */
 export function estimateATT(input: TableInput, match: MatchResult, options: AttOptions): EffectEstimate {
+  if (match.estimand !== 'ATC') return estimateFocal(input, match, options);
+  // The ATC: the same estimator with the controls as the focal group, then read back as
+  // treated minus control (the estimate and its CI change sign; the SE does not).
+  if (options.se === 'ai-ps')
+    badArgument(
+      'se',
+      `se 'ai-ps' is not available here: ${seMethod('ai-ps')!.appliesTo({ ...matchFacts(match), pairOutcome: false, adjust: false, propensity: true })}`,
+    );
+  const e = estimateFocal(input, focalView(match), options);
+  return Object.freeze({
+    ...e,
+    estimand: 'ATC',
+    estimate: -e.estimate,
+    ciLower: e.ciUpper === null ? null : -e.ciUpper,
+    ciUpper: e.ciLower === null ? null : -e.ciLower,
+    meanTreated: e.meanControl,
+    meanControl: e.meanTreated,
+    naive: -e.naive,
+    nTreated: e.nControls,
+    nControls: e.nTreated,
+  });
+}
+
+function estimateFocal(input: TableInput, match: MatchResult, options: AttOptions): EffectEstimate {
   const data: Table = toTable(input);
   const se = options.se ?? 'ai';
   const J = options.varMatches ?? 0;

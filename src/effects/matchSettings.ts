@@ -80,6 +80,8 @@ export interface MatchFacts {
    * known, count a caliper or a discard rule as possibly dropping treated units (1).
    */
   readonly droppedTreated: number;
+  /** 'ATC' when the controls are the focal group (nearest matching with estimand ATC). */
+  readonly estimand?: 'ATT' | 'ATC';
 }
 
 /** The facts of an actual match. */
@@ -94,5 +96,6 @@ export function matchFacts(match: MatchResult): MatchFacts {
     hasDistance: match.distance !== null,
     hasPairs: match.pairs.treated.length > 0,
     droppedTreated: Math.max(match.counts.unmatchedTreated, match.counts.discardedTreated),
+    estimand: match.estimand,
   };
 }

@@ -54,21 +54,23 @@ export const SE_METHODS: readonly SeMethodSpec[] = Object.freeze([
     appliesTo: (f) =>
       f.method !== 'nearest'
         ? `--se ai-ps applies to nearest-neighbour matching on the propensity score, not to ${f.method} matching: use --se ai`
-        : !f.replace
-          ? '--se ai-ps needs --replace (matching with replacement): add --replace, or use --se ai'
-          : f.exact.length > 0
-            ? '--se ai-ps has no version for exact strata: drop --exact, or use --se ai'
-            : f.droppedTreated > 0
-              ? '--se ai-ps needs every treated unit matched: drop --caliper and --discard, or use --se ai'
-              : f.pairOutcome
-                ? "--se ai-ps has no version for outcomes measured at each treated unit's date (--spells): use --se ai"
-                : f.adjust
-                  ? '--se ai-ps covers the plain matching estimator, not the bias-corrected one: drop --adjust, or use --se ai with --adjust'
-                  : !f.hasDistance
-                    ? '--se ai-ps needs a match made on the propensity score, and this one has no distance: use --se ai'
-                    : !f.propensity
-                      ? '--se ai-ps needs the propensity fit the match was made from (the `propensity` option)'
-                      : null,
+        : f.estimand === 'ATC'
+          ? '--se ai-ps has no version for the ATC (--estimand ATC): use --se ai'
+          : !f.replace
+            ? '--se ai-ps needs --replace (matching with replacement): add --replace, or use --se ai'
+            : f.exact.length > 0
+              ? '--se ai-ps has no version for exact strata: drop --exact, or use --se ai'
+              : f.droppedTreated > 0
+                ? '--se ai-ps needs every treated unit matched: drop --caliper and --discard, or use --se ai'
+                : f.pairOutcome
+                  ? "--se ai-ps has no version for outcomes measured at each treated unit's date (--spells): use --se ai"
+                  : f.adjust
+                    ? '--se ai-ps covers the plain matching estimator, not the bias-corrected one: drop --adjust, or use --se ai with --adjust'
+                    : !f.hasDistance
+                      ? '--se ai-ps needs a match made on the propensity score, and this one has no distance: use --se ai'
+                      : !f.propensity
+                        ? '--se ai-ps needs the propensity fit the match was made from (the `propensity` option)'
+                        : null,
   },
   {
     name: 'pairs',

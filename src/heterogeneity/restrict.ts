@@ -5,6 +5,7 @@
  * subgroups) and for effects by arm.
  */
 import type { MatchResult, UnmatchedUnit } from '../contracts.js';
+import { requireAtt } from '../matching/result.js';
 
 /**
  * The matched sets of the treated units with `keepTreated[i] = 1`, as a new MatchResult.
@@ -12,6 +13,7 @@ import type { MatchResult, UnmatchedUnit } from '../contracts.js';
  * @example restrictMatch(match, subgroupMask).counts.matchedTreated // treated of the subgroup that were matched
  */
 export function restrictMatch(match: MatchResult, keepTreated: Uint8Array, label = 'subset'): MatchResult {
+  requireAtt(match, 'restricting a match to a subgroup');
   const n = match.nUnits;
   const p = match.pairs;
   let m = 0;

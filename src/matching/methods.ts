@@ -90,8 +90,13 @@ const NEAREST: MatchingMethod = {
     order: {
       kind: 'enum',
       values: ['largest', 'smallest', 'random', 'data', 'closest', 'farthest'],
-      default: 'largest',
-      help: 'order treated units are matched in; closest/farthest: pairs in order of their distance (MatchIt m.order)',
+      help: 'order focal units are matched in; closest/farthest: pairs in order of their distance (MatchIt m.order) [largest; smallest for the ATC]',
+    },
+    estimand: {
+      kind: 'enum',
+      values: ['ATT', 'ATC'],
+      default: 'ATT',
+      help: 'ATT: each treated unit gets controls; ATC: each control gets treated units, the effect on the controls (MatchIt estimand)',
     },
     seed: { kind: 'integer', min: 0, default: 1, help: 'seed for --order random' },
     ties: { kind: 'boolean', default: false, help: 'with --replace: keep every tied control and split the weight (R Matching ties = TRUE)' },

@@ -10,7 +10,7 @@ import { badArgument } from '../problems.js';
 import { createRng, shuffleInPlace } from '../random.js';
 import { stableArgsort } from '../stats/sort.js';
 import { prepareDesign, type MatchDesignOptions, type MatchDesign, type ScoreInput } from './prepare.js';
-import { buildMatchResult } from './result.js';
+import { asAtc, buildMatchResult } from './result.js';
 import type { NearestSettings } from './settings.js';
 
 export type { ScoreInput } from './prepare.js';
@@ -41,8 +41,18 @@ export interface NearestOptions extends MatchDesignOptions {
    * non-discarded units when `caliperScale` is 'sd' (default), else in the column's units. Needs `data`.
    */
   readonly covariateCalipers?: Readonly<Record<string, number>>;
-  /** Order treated units are matched in: 'largest' (default), 'smallest', 'random' (uses `seed`), 'data'. */
+  /**
+   * Order the focal units are matched in: 'largest' (default for the ATT), 'smallest' (default
+   * for the ATC), 'random' (uses `seed`), 'data', 'closest', 'farthest'.
+   */
   readonly order?: MatchOrder;
+  /**
+   * 'ATT' (default): each treated unit is matched to controls. 'ATC': the controls are the focal
+   * group, each matched to treated units on the same distance, and the effects estimate the
+   * average effect on the controls (MatchIt `estimand = "ATC"`). See {@link MatchResult} for how
+   * an ATC result reads.
+   */
+  readonly estimand?: 'ATT' | 'ATC';
   /** Seed for order 'random' (default 1); recorded in settings. */
   readonly seed?: number;
   /** With `replace`: keep every control tied at the nearest distance and split the weight (as R Matching `ties = TRUE`). */
@@ -91,6 +101,15 @@ export function matchNearest(input: PropensityFit | ScoreInput, options: Nearest
 
 /** {@link matchNearest} on a prepared design (distance, discard, caliper and strata resolved once). */
 export function matchNearestDesign(design: MatchDesign, options: NearestOptions = {}): MatchResult {
+  const estimand = options.estimand ?? 'ATT';
+  if (estimand !== 'ATT' && estimand !== 'ATC') badArgument('estimand', `estimand must be 'ATT' or 'ATC', received ${JSON.stringify(estimand)}`);
+  if (estimand === 'ATC') {
+    // MatchIt's route: the controls become the focal group on the same distance; the default
+    // order is then 'smallest' (MatchIt m.order for the ATC).
+    const focal = Uint8Array.from(design.treatment, (t) => 1 - t);
+    const m = matchNearestDesign({ ...design, treatment: focal }, { ...options, estimand: 'ATT', order: options.order ?? 'smallest' });
+    return asAtc(m, design.treatment);
+  }
   const { treatment, distance: d, discarded } = design;
   const n = treatment.length;
   const ratio = options.ratio ?? 1;
@@ -390,6 +409,7 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
 
   const settings: NearestSettings = {
     method: 'nearest',
+    estimand: 'ATT',
     ratio,
     replace,
     reuseMax: options.reuseMax ?? null,

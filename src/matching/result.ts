@@ -3,6 +3,7 @@
  * and counts. Every matching method ends here, so the contract holds for all of them.
  */
 import type { MatchPairs, MatchResult, MatchSettings, UnmatchedUnit } from '../contracts.js';
+import { CounterfactError } from '../problems.js';
 
 export interface MatchParts {
   readonly method: string;
@@ -83,4 +84,68 @@ export function buildMatchResult(parts: MatchParts): MatchResult {
     settings: parts.settings,
     warnings: parts.warnings,
   });
+}
+
+/**
+ * An ATC result from a match made with the controls as the focal group (`treatment` flipped):
+ * `treatment` and the group counts back in the user's terms, the focal fields left as they are.
+ * See {@link MatchResult.estimand}.
+ */
+export function asAtc(focalMatch: MatchResult, treatment: Uint8Array): MatchResult {
+  const c = focalMatch.counts;
+  const warnings = focalMatch.warnings.map((w) => w.replaceAll('treated unit(s)', 'control unit(s) (the focal group for the ATC)'));
+  return Object.freeze({
+    ...focalMatch,
+    estimand: 'ATC',
+    treatment,
+    counts: {
+      treated: c.controls,
+      controls: c.treated,
+      matchedTreated: c.matchedControls,
+      matchedControls: c.matchedTreated,
+      unmatchedTreated: c.unmatchedTreated,
+      discardedTreated: c.discardedControls,
+      discardedControls: c.discardedTreated,
+    },
+    settings: { ...focalMatch.settings, estimand: 'ATC' } as MatchSettings,
+    warnings,
+  });
+}
+
+/**
+ * The match seen from its focal group, for code written for the ATT (effects, balance): for an
+ * ATC result, `treatment` flipped so the focal controls read as 1 and the counts swapped back.
+ * The identity for an ATT result.
+ */
+export function focalView(match: MatchResult): MatchResult {
+  if (match.estimand !== 'ATC') return match;
+  const c = match.counts;
+  return Object.freeze({
+    ...match,
+    estimand: 'ATT',
+    treatment: Uint8Array.from(match.treatment, (t) => 1 - t),
+    counts: {
+      treated: c.controls,
+      controls: c.treated,
+      matchedTreated: c.matchedControls,
+      matchedControls: c.matchedTreated,
+      unmatchedTreated: c.unmatchedTreated,
+      discardedTreated: c.discardedControls,
+      discardedControls: c.discardedTreated,
+    },
+  });
+}
+
+/**
+ * Refuse an ATC match where only the ATT is defined (curves over time, subgroups, Rosenbaum
+ * bounds, the simulated confounder): names what refused and the fix.
+ */
+export function requireAtt(match: MatchResult, what: string): void {
+  if (match.estimand === 'ATC') {
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: 'estimand',
+      message: `${what} is defined for the ATT only, and this match was made for the ATC (estimand 'ATC', CLI --estimand ATC): match for the ATT, or estimate the ATC on a single outcome`,
+    });
+  }
 }

@@ -13,6 +13,8 @@ interface Common {
 
 export interface NearestSettings extends Common {
   readonly method: 'nearest';
+  /** 'ATC': the controls are the focal group, each matched to treated units (MatchIt estimand = "ATC"). */
+  readonly estimand: 'ATT' | 'ATC';
   readonly ratio: number;
   readonly replace: boolean;
   readonly reuseMax: number | null;

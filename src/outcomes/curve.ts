@@ -5,6 +5,7 @@ import type { EffectEstimate, MatchResult } from '../contracts.js';
 import { estimateATT } from '../effects/index.js';
 import type { Table } from '../data/table.js';
 import { statusForMatches, type Spells } from './spells.js';
+import { requireAtt } from '../matching/result.js';
 
 export interface CurvePoint {
   readonly horizon: number;
@@ -47,6 +48,7 @@ export interface CurveOptions {
  * @example estimateATTCurve(table, match, { spells, referenceDays, horizons: [6, 12, 18] }).points[2].estimate // 0.13
  */
 export function estimateATTCurve(data: Table, match: MatchResult, options: CurveOptions): EffectCurve {
+  requireAtt(match, 'an effect curve over time');
   const name = options.outcomeName ?? 'employed';
   const outcomes = statusForMatches(options.spells, match, options.referenceDays, options.horizons);
   const estimates = outcomes.map((o) =>

@@ -8,6 +8,7 @@ import { getNumeric, takeRows, toTable, withColumn, type TableInput } from '../d
 import { fitPropensity } from '../propensity/index.js';
 import { CounterfactError } from '../problems.js';
 import { createRng } from '../random.js';
+import { requireAtt } from '../matching/result.js';
 
 export interface ConfounderProbabilities {
   /** P(U = 1 | T = 1, Y = 1), P(U = 1 | T = 1, Y = 0), P(U = 1 | T = 0, Y = 1), P(U = 1 | T = 0, Y = 0). */
@@ -57,6 +58,7 @@ export function simulatedConfounder(
         message: `the simulated-confounder analysis needs a 0/1 outcome; \`${spec.outcome}\` has ${v}`,
       });
   const base = evaluate(table, spec);
+  requireAtt(base.match, 'the simulated-confounder analysis');
   const t = base.propensity.treatment;
   let probs: ConfounderProbabilities;
   if ('mimic' in u) {

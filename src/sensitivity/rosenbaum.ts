@@ -3,6 +3,7 @@
  */
 import type { EffectEstimate, MatchResult } from '../contracts.js';
 import { CounterfactError } from '../problems.js';
+import { requireAtt } from '../matching/result.js';
 
 export interface RosenbaumRow {
   readonly gamma: number;
@@ -95,6 +96,7 @@ export function rosenbaumFromMatch(
   outcome: ArrayLike<number>,
   options: { gammas?: readonly number[]; alpha?: number; pairOutcome?: ArrayLike<number> } = {},
 ): RosenbaumBounds {
+  requireAtt(match, 'Rosenbaum bounds');
   const p = match.pairs;
   const seen = new Set<number>();
   for (let m = 0; m < p.treated.length; m++) {

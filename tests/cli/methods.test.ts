@@ -101,7 +101,7 @@ describe('evaluate() and the study file use the same table', () => {
     ).toThrow(/kernel matching takes kernel, bandwidth, distance/);
   });
   it("the study file's matching section: nearest by default, other methods by name, strict per method", () => {
-    expect(matchingSchema.parse({})).toMatchObject({ method: 'nearest', ratio: 1, replace: false, order: 'largest' });
+    expect(matchingSchema.parse({})).toMatchObject({ method: 'nearest', ratio: 1, replace: false, estimand: 'ATT' });
     expect(matchingSchema.parse({ method: 'subclass' })).toMatchObject({ method: 'subclass', subclasses: 6, minN: 1 });
     expect(matchingSchema.safeParse({ method: 'kernel', replace: true }).success).toBe(false);
     expect(matchingSchema.safeParse({ method: 'warp' }).success).toBe(false);
