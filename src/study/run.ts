@@ -17,6 +17,8 @@ import { VERSION } from '../version.js';
 import { matchingMethod } from '../matching/methods.js';
 import { eValueForATT, rosenbaumFromMatch, simulatedConfounder } from '../sensitivity/index.js';
 import type { Study } from './schema.js';
+import { overlapBins, type OverlapBin } from '../report/overlap.js';
+import { suppressStudyResults, type PublicCounts, type SuppressionReport } from '../privacy/study.js';
 
 /** The library version written into results (package.json's, via src/version.ts). */
 export const LIBRARY_VERSION = VERSION;
@@ -35,8 +37,9 @@ export interface EffectSummary {
   readonly meanTreated: Num;
   readonly meanControl: Num;
   readonly naive: Num;
-  readonly nTreated: number;
-  readonly nControls: number;
+  /** Null when suppressed (see `StudyResults.suppression`). */
+  readonly nTreated: Num;
+  readonly nControls: Num;
   readonly method: string;
 }
 
@@ -70,17 +73,18 @@ export interface StudyResults {
   readonly library: { readonly name: 'counterfact'; readonly version: string };
   readonly seed: number;
   readonly minCellCount: number;
-  readonly inputs: readonly { readonly role: string; readonly file: string; readonly sha256: string; readonly rows: number }[];
-  readonly counts: DesignResult['counts'];
+  readonly inputs: readonly { readonly role: string; readonly file: string; readonly sha256: string; readonly rows: number | null }[];
+  /** Null where suppressed (see `suppression`). */
+  readonly counts: PublicCounts;
   readonly propensity: { link: string; converged: boolean; iterations: number; coefficients: { name: string; estimate: Num; se: Num }[]; dropped: string[] };
-  readonly overlap: readonly { lo: number; hi: number; treatedBefore: Num; controlBefore: Num; treatedAfter: Num; controlAfter: Num }[];
+  readonly overlap: readonly OverlapBin[];
   readonly balance: { threshold: number; balanced: boolean; flaggedAfter: number; maxAbsSmdAfter: number; rows: DesignResult['balance']['rows'] };
   readonly outcomes: readonly OutcomeResult[];
   readonly subgroups: readonly { by: string; label: string; outcome: string; rows: readonly Record<string, unknown>[] }[];
   readonly costs: null | {
     unit: string;
     totalCost: number;
-    costPerTreated: number;
+    costPerTreated: Num;
     extra: Num;
     extraLower: Num;
     extraUpper: Num;
@@ -101,7 +105,7 @@ export interface StudyResults {
     balanced: boolean | null;
   }[];
   readonly sensitivity: {
-    rosenbaum: null | { gammaCritical: Num; rows: readonly { gamma: number; pUpper: number }[]; discordantTreated: number; discordantControl: number };
+    rosenbaum: null | { gammaCritical: Num; rows: readonly { gamma: number; pUpper: number }[]; discordantTreated: Num; discordantControl: Num };
     evalue: null | { riskRatio: number; eValue: number; eValueCi: Num };
     confounder: null | {
       att: number;
@@ -117,6 +121,8 @@ export interface StudyResults {
   };
   readonly settings: Readonly<Record<string, unknown>>;
   readonly warnings: readonly string[];
+  /** Small-cell suppression: every figure hidden (null above), by path. */
+  readonly suppression: SuppressionReport;
 }
 
 function summary(e: EffectEstimate): EffectSummary {
@@ -133,24 +139,6 @@ function summary(e: EffectEstimate): EffectSummary {
     nControls: e.nControls,
     method: e.method,
   };
-}
-
-function overlapBins(match: MatchResult, scores: Float64Array, minCell: number) {
-  const B = 20;
-  const bins = Array.from({ length: B }, (_, k) => ({ lo: k / B, hi: (k + 1) / B, tb: 0, cb: 0, ta: 0, ca: 0 }));
-  for (let i = 0; i < scores.length; i++) {
-    const k = Math.min(B - 1, Math.max(0, Math.floor(scores[i]! * B)));
-    const b = bins[k]!;
-    if (match.treatment[i]) {
-      b.tb++;
-      if (match.matched[i]) b.ta++;
-    } else {
-      b.cb++;
-      if (match.matched[i]) b.ca++;
-    }
-  }
-  const sup = (x: number): Num => (x > 0 && x < minCell ? null : x);
-  return bins.map((b) => ({ lo: b.lo, hi: b.hi, treatedBefore: sup(b.tb), controlBefore: sup(b.cb), treatedAfter: sup(b.ta), controlAfter: sup(b.ca) }));
 }
 
 function curveGrid(c: SurvivalCurve, maxTime: number) {
@@ -436,7 +424,7 @@ export function runStudyWithMatch(
   }
   progress({ stage: 'done', fraction: 1 });
   const p = design.propensity;
-  const results: StudyResults = {
+  const raw: Omit<StudyResults, 'suppression'> = {
     kind: 'StudyResults',
     title: study.title,
     library: { name: 'counterfact', version: LIBRARY_VERSION },
@@ -451,7 +439,7 @@ export function runStudyWithMatch(
       coefficients: p.coefficients.map((c) => ({ name: c.name, estimate: num(c.estimate), se: num(c.se) })),
       dropped: p.diagnostics.dropped.map((d) => d.column),
     },
-    overlap: overlapBins(match, p.scores, study.minCellCount),
+    overlap: overlapBins(match, p.scores),
     balance: {
       threshold: design.balance.threshold,
       balanced: design.balance.summary.balanced,
@@ -467,6 +455,8 @@ export function runStudyWithMatch(
     settings: { ...study, se, data: undefined, matchSettings: match.settings },
     warnings,
   };
+  // Small-cell suppression, once, over everything that leaves the program (src/privacy).
+  const results: StudyResults = suppressStudyResults(raw, study.minCellCount);
   return { results, match };
 }
 

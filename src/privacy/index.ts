@@ -1,0 +1,2 @@
+export * from './suppress.js';
+export * from './study.js';
