@@ -8,8 +8,7 @@ import { matchedData } from '../matching/matchedData.js';
 import { writeMatchedData } from '../io/writeMatched.js';
 import { evaluateDesign, type EvaluateResult, type EvaluateSpec } from '../evaluate.js';
 import { estimateATT } from '../effects/index.js';
-import { dateColumnToDays } from '../data/dates.js';
-import { estimateATTCurve, prepareSpells, type EffectCurve } from '../outcomes/index.js';
+import { estimateATTCurve, prepareSpells, referenceDaysOf, type EffectCurve } from '../outcomes/index.js';
 import { CounterfactError } from '../problems.js';
 import { eValueForATT, rosenbaumFromMatch, simulatedConfounder } from '../sensitivity/index.js';
 import { getNumeric as getNumericOutcome } from '../data/table.js';
@@ -181,12 +180,13 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     spellInfo = { read: spells.spellsRead, used: spells.spellsUsed, exclusions: spells.exclusions };
     curve = estimateATTCurve(table, design.match, {
       spells,
-      referenceDays: dateColumnToDays(table, refCol, true),
+      referenceDays: referenceDaysOf(table, refCol, '--reference-date column'),
       horizons,
       se,
       varMatches: spec.varMatches,
       level: spec.level,
     });
+    extraWarnings.push(...curve.warnings);
   }
   progress.stage('effect');
   const effect = spec.outcome
@@ -262,6 +262,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
         ciUpper: p.ciUpper,
         meanTreated: p.meanTreated,
         meanControl: p.meanControl,
+        naive: p.naive,
       }));
       json.spells = spellInfo;
     }
@@ -273,8 +274,17 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
       io.out(
         '\n' +
           formatTable(
-            ['months', 'ATT', 'SE', 'CI low', 'CI high', 'treated', 'controls'],
-            curve.points.map((p) => [String(p.horizon), fmt(p.estimate), fmt(p.se), fmt(p.ciLower), fmt(p.ciUpper), fmt(p.meanTreated), fmt(p.meanControl)]),
+            ['months', 'ATT', 'SE', 'CI low', 'CI high', 'treated', 'controls', 'naive'],
+            curve.points.map((p) => [
+              String(p.horizon),
+              fmt(p.estimate),
+              fmt(p.se),
+              fmt(p.ciLower),
+              fmt(p.ciUpper),
+              fmt(p.meanTreated),
+              fmt(p.meanControl),
+              fmt(p.naive),
+            ]),
           ) +
           '\n',
       );

@@ -3,8 +3,8 @@
  * safe) or chunk by chunk (the streaming file reader in `src/io`). No array of row objects is
  * ever built: numeric columns grow as Float64Array, text columns as dictionary codes.
  */
-import type { Column, Table } from './table.js';
-import { compareCodePoints, isMissingString } from './table.js';
+import type { CategoricalColumn, Column, Table } from './table.js';
+import { columnRecord, compareCodePoints, isMissingString, showName, showValue, typeCheckText } from './table.js';
 import { CounterfactError, type Problem } from '../problems.js';
 
 export interface CsvOptions {
@@ -21,6 +21,146 @@ export interface CsvOptions {
   readonly columns?: readonly string[];
   /** Largest allowed field, in characters (default 1,000,000). */
   readonly maxFieldChars?: number;
+  /** Most fields a line may have (default 100,000): a longer line is refused before it fills memory. */
+  readonly maxColumns?: number;
+  /**
+   * Text encoding of bytes (default 'utf-8'; latin1 is read as windows-1252, its superset, as
+   * browsers do). UTF-8 input with invalid byte sequences is refused, naming this option.
+   */
+  readonly encoding?: CsvEncoding;
+  /** Columns read as text exactly as written, never as numbers (ids such as 007 or 17-digit codes). */
+  readonly text?: readonly string[];
+}
+
+/** Encodings the CSV readers decode. */
+export const CSV_ENCODINGS = ['utf-8', 'latin1', 'windows-1252', 'utf-16le', 'utf-16be'] as const;
+export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
+
+/** Check the reader options (the CLI and study file pass user text through). */
+export function checkCsvOptions(o: CsvOptions): void {
+  const bad = (column: string, message: string) => {
+    throw new CounterfactError({ code: 'bad_argument', column, message });
+  };
+  if (o.delimiter !== undefined && ![',', ';', '\t', '|', 'auto'].includes(o.delimiter))
+    bad('--delimiter', `delimiter must be one of , ; | or a tab (or auto), received ${showValue(String(o.delimiter))}`);
+  if (o.decimal !== undefined && !['.', ',', 'auto'].includes(o.decimal))
+    bad('--decimal', `decimal mark must be . or , (or auto), received ${showValue(String(o.decimal))}`);
+  if (o.thousands !== undefined && ![',', '.', "'", ' '].includes(o.thousands))
+    bad('--thousands', `thousands separator must be one of . , ' or a space, received ${showValue(String(o.thousands))}`);
+  if (o.thousands !== undefined && o.thousands === o.decimal)
+    bad('--thousands', `the thousands separator and the decimal mark are both ${showValue(o.thousands)}: give --decimal , with --thousands . (or the reverse)`);
+  if (o.thousands === ',' && (o.decimal ?? 'auto') === 'auto')
+    bad('--thousands', 'with --thousands , the decimal mark is . : give --decimal . as well (auto would also read 1,5 as 1.5)');
+  if (o.encoding !== undefined && !(CSV_ENCODINGS as readonly string[]).includes(o.encoding))
+    bad('--encoding', `encoding must be one of ${CSV_ENCODINGS.join(', ')}, received ${showValue(String(o.encoding))}`);
+  if (o.delimiter !== undefined && o.delimiter !== 'auto' && o.delimiter === o.decimal)
+    bad('--decimal', `the delimiter and the decimal mark are both ${showValue(o.delimiter)}`);
+}
+
+/**
+ * Refuse bytes that are not a text CSV, each with its own fix: gzip, zip (xlsx), old Excel,
+ * Parquet or Arrow files, UTF-16 without `--encoding utf-16le|be`, and binary data (NUL bytes).
+ */
+export function sniffCsvBytes(b: Uint8Array, encoding?: CsvEncoding): void {
+  const fail = (message: string) => {
+    throw new CounterfactError({ code: 'bad_file', message });
+  };
+  const at = (k: number) => (k < b.length ? b[k]! : -1);
+  if (at(0) === 0x1f && at(1) === 0x8b) fail('the file is gzip-compressed, not a CSV text: decompress it first (gunzip FILE.csv.gz), then read the .csv');
+  if (at(0) === 0x50 && at(1) === 0x4b && at(2) === 0x03 && at(3) === 0x04)
+    fail('the file is a ZIP archive (an Excel .xlsx workbook?), not a CSV text: export the sheet as CSV UTF-8, or unzip it');
+  if (at(0) === 0xd0 && at(1) === 0xcf && at(2) === 0x11 && at(3) === 0xe0)
+    fail('the file is an old Excel (.xls) workbook, not a CSV text: export the sheet as CSV UTF-8');
+  if (at(0) === 0x50 && at(1) === 0x41 && at(2) === 0x52 && at(3) === 0x31) fail('the file is a Parquet file, not a CSV text: give it the .parquet extension');
+  if (at(0) === 0x41 && at(1) === 0x52 && at(2) === 0x52 && at(3) === 0x4f && at(4) === 0x57 && at(5) === 0x31)
+    fail('the file is an Arrow IPC file, not a CSV text: give it the .arrow extension');
+  const utf16 = encoding === 'utf-16le' || encoding === 'utf-16be';
+  if (!utf16 && ((at(0) === 0xff && at(1) === 0xfe) || (at(0) === 0xfe && at(1) === 0xff))) {
+    fail(
+      `the file is UTF-16 text (it starts with a ${at(0) === 0xff ? 'little' : 'big'}-endian byte-order mark), not UTF-8: read it with --encoding ${at(0) === 0xff ? 'utf-16le' : 'utf-16be'} (study file: data.encoding), or save it as CSV UTF-8`,
+    );
+  }
+  if (!utf16) {
+    const n = Math.min(b.length, 4096);
+    for (let k = 0; k < n; k++) {
+      if (b[k] === 0) {
+        const even = b.length > 1 && (b[0] === 0 || b[1] === 0);
+        fail(
+          even
+            ? 'the file holds NUL bytes between its characters: it is probably UTF-16 text without a byte-order mark — read it with --encoding utf-16le (or utf-16be), or save it as CSV UTF-8'
+            : `the file holds a NUL byte (byte ${k + 1}): it is a binary file, not a CSV text`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Refuse text decoded from invalid UTF-8 (the decoder's U+FFFD replacement character), naming
+ * the column, the line and the `--encoding` fix. `where`: the column, or null for the header.
+ */
+function invalidUtf8(where: string | null, value: string, line: number): never {
+  throw new CounterfactError({
+    code: 'bad_file',
+    column: where ?? undefined,
+    message:
+      `the file is not valid UTF-8: ${where === null ? 'the header' : `column ${showName(where)}`} holds bytes that are not UTF-8 (line ${line}: ${showValue(value)}); ` +
+      'it is probably Latin-1 / Windows-1252 (Excel\'s "CSV" on Windows): read it with --encoding latin1 (study file: data.encoding: latin1), or save it as CSV UTF-8',
+  });
+}
+
+/** The reader's checks on one finished text column: valid UTF-8, then the near-numeric type rule. */
+function finishText(name: string, col: CategoricalColumn, isPlain: (s: string) => boolean, checkUtf8: boolean): CategoricalColumn {
+  if (checkUtf8) {
+    for (let k = 0; k < col.levels.length; k++) {
+      if (col.levels[k]!.includes('\uFFFD')) {
+        const i = col.codes.indexOf(k);
+        invalidUtf8(name, col.levels[k]!, i + 2);
+      }
+    }
+  }
+  return typeCheckText(col, isPlain, 'line');
+}
+
+/** A column name as it is when plain, else quoted and escaped. */
+function plainName(name: string): string {
+  const shown = showName(name);
+  return shown === `\`${name}\`` ? name : shown;
+}
+
+/** Header problems: empty or duplicated names (at most 10 listed), too many columns. */
+function headerProblems(names: readonly string[], maxColumns: number): Problem[] {
+  const problems: Problem[] = [];
+  if (names.length > maxColumns) {
+    problems.push({
+      code: 'bad_file',
+      message: `the header has ${names.length.toLocaleString('en')} columns, more than the ${maxColumns.toLocaleString('en')} allowed: check the delimiter (set it with --delimiter), or raise maxColumns`,
+    });
+    return problems;
+  }
+  const seen = new Map<string, number>();
+  let more = 0;
+  names.forEach((name, j) => {
+    let p: Problem | null = null;
+    if (name === '') p = { code: 'bad_file', message: `column ${j + 1} of the header has no name: name every column` };
+    else if (seen.has(name)) {
+      p = {
+        code: 'duplicate_column',
+        column: name,
+        message: `column name ${showName(name)} appears twice in the header (columns ${seen.get(name)! + 1} and ${j + 1}): rename one of them`,
+      };
+    } else seen.set(name, j);
+    if (p && problems.length < 10) problems.push(p);
+    else if (p) more++;
+  });
+  if (more) problems.push({ code: 'bad_file', message: `… and ${more.toLocaleString('en')} more problems with the header's names` });
+  for (const name of names) {
+    if (name.includes('\uFFFD')) {
+      problems.length = 0;
+      invalidUtf8(null, name, 1);
+    }
+  }
+  return problems;
 }
 
 export interface IngestReport {
@@ -75,6 +215,11 @@ class ColumnBuilder {
       this.dict!.set(s, c);
     }
     this.codes![i] = c;
+  }
+
+  /** True when the reader reads `s` as a number. */
+  isNumber(s: string): boolean {
+    return !Number.isNaN(this.toNumber(s));
   }
 
   private toNumber(raw: string): number {
@@ -307,20 +452,9 @@ export class CsvReader {
 
   private setHeader(row: string[]): void {
     const names = row.map((s) => s.trim());
-    const problems: Problem[] = [];
-    const seen = new Map<string, number>();
-    names.forEach((name, j) => {
-      if (name === '') {
-        problems.push({ code: 'bad_file', message: `column ${j + 1} of the header has no name: name every column` });
-      } else if (seen.has(name)) {
-        problems.push({
-          code: 'duplicate_column',
-          column: name,
-          message: `column name \`${name}\` appears twice in the header (columns ${seen.get(name)! + 1} and ${j + 1}): rename one of them`,
-        });
-      } else seen.set(name, j);
-    });
+    const problems = headerProblems(names, this.options.maxColumns ?? 100_000);
     if (problems.length) throw new CounterfactError(problems);
+    const seen = new Set(names);
     const wanted = this.options.columns ? new Set(this.options.columns) : null;
     if (wanted) {
       const missing = [...wanted].filter((c) => !seen.has(c));
@@ -328,7 +462,10 @@ export class CsvReader {
         throw new CounterfactError({
           code: 'unknown_column',
           column: missing[0],
-          message: `column(s) ${missing.map((c) => `\`${c}\``).join(', ')} not in the file's header (${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''})`,
+          message: `column(s) ${missing.map((c) => showName(c)).join(', ')} not in the file's header (${names
+            .slice(0, 12)
+            .map((c) => plainName(c))
+            .join(', ')}${names.length > 12 ? ', …' : ''})`,
         });
       }
     }
@@ -371,15 +508,27 @@ export class CsvReader {
       });
     }
     if (this.rowsRead === 0) {
-      throw new CounterfactError({ code: 'empty_data', message: `the file has a header (${this.header.slice(0, 8).join(', ')}) but no data rows` });
+      throw new CounterfactError({
+        code: 'empty_data',
+        message: `the file has a header (${this.header
+          .slice(0, 8)
+          .map((c) => plainName(c))
+          .join(', ')}${this.header.length > 8 ? ', …' : ''}) but no data rows`,
+      });
     }
     const names: string[] = [];
-    const columns: Record<string, Column> = {};
+    const columns = columnRecord<Column>();
     const info: { name: string; kind: 'numeric' | 'categorical'; missing: number }[] = [];
+    const probe = new ColumnBuilder(
+      this.options.decimal === ',',
+      (this.options.decimal ?? 'auto') === 'auto' && this.delimiter !== ',',
+      this.options.thousands,
+    );
     this.header.forEach((name, j) => {
       const b = this.builders[j];
       if (!b) return;
-      const col = b.finish();
+      let col = b.finish();
+      if (col.kind === 'categorical') col = typeCheckText(col, (s) => probe.isNumber(s), 'line');
       names.push(name);
       columns[name] = col;
       info.push({ name, kind: col.kind, missing: b.missing });
@@ -431,7 +580,8 @@ export function parseCsv(text: string | Uint8Array, options: CsvOptions = {}): {
       reader.push(text);
       return reader.finish();
     }
-    const reader = new CsvByteReader(options);
+    // Already decoded: its UTF-8 bytes, read as UTF-8 (a U+FFFD in a string is a character of it).
+    const reader = new CsvByteReader({ ...options, encoding: 'utf-8' });
     reader.push(new TextEncoder().encode(text));
     const out = reader.finish();
     const chars = text.length - (text.charCodeAt(0) === 0xfeff ? 1 : 0);
@@ -470,6 +620,8 @@ export interface CsvCoreConfig {
   /** 0: decimal '.', 1: decimal ',' (also '.'), 2: ',' only in fields like 1,5. */
   readonly mode: 0 | 1 | 2;
   readonly maxField: number;
+  /** Most fields a line may have (checked when the field arrays grow). */
+  readonly maxColumns: number;
   /** Columns to read as text from the first value (their earlier parts were text already). */
   readonly forcedText: readonly boolean[];
 }
@@ -1207,6 +1359,10 @@ export function csvCore() {
     st.sl = 0;
     for (;;) {
       if (nf === st.fs.length) {
+        if (nf >= st.cfg.maxColumns) {
+          st.lineNo = line0;
+          return fail(st, 'columns');
+        }
         const m = nf * 2;
         const a = new Int32Array(m);
         a.set(st.fs);
@@ -1600,12 +1756,25 @@ export class CsvByteReader {
   private rowsHint = 0;
   private takenRows = 0;
 
+  private readonly decoder: TextDecoder | null;
+  private readonly encoder: TextEncoder | null;
+
   constructor(private readonly options: CsvOptions = {}) {
+    checkCsvOptions(options);
     this.delimiter = options.delimiter && options.delimiter !== 'auto' ? options.delimiter : null;
+    const recode = options.encoding !== undefined && options.encoding !== 'utf-8';
+    this.decoder = recode ? new TextDecoder(options.encoding) : null;
+    this.encoder = recode ? new TextEncoder() : null;
   }
 
-  /** Feed the next bytes. */
+  /** Feed the next bytes (in the `encoding` option's encoding; UTF-8 by default). */
   push(chunk: Uint8Array): void {
+    if (!this.started && chunk.length > 0) sniffCsvBytes(chunk, this.options.encoding);
+    if (this.decoder) chunk = this.encoder!.encode(this.decoder.decode(chunk, { stream: true }));
+    this.pushUtf8(chunk);
+  }
+
+  private pushUtf8(chunk: Uint8Array): void {
     if (!this.started) {
       if (chunk.length === 0) return;
       this.started = true;
@@ -1715,6 +1884,7 @@ export class CsvByteReader {
           thousands: -1,
           mode: 0,
           maxField: this.options.maxFieldChars ?? 1_000_000,
+          maxColumns: this.options.maxColumns ?? 100_000,
           forcedText: [],
         },
         false,
@@ -1745,20 +1915,9 @@ export class CsvByteReader {
 
   private setHeader(row: string[]): void {
     const names = row.map((s) => s.trim());
-    const problems: Problem[] = [];
-    const seen = new Map<string, number>();
-    names.forEach((name, j) => {
-      if (name === '') {
-        problems.push({ code: 'bad_file', message: `column ${j + 1} of the header has no name: name every column` });
-      } else if (seen.has(name)) {
-        problems.push({
-          code: 'duplicate_column',
-          column: name,
-          message: `column name \`${name}\` appears twice in the header (columns ${seen.get(name)! + 1} and ${j + 1}): rename one of them`,
-        });
-      } else seen.set(name, j);
-    });
+    const problems = headerProblems(names, this.options.maxColumns ?? 100_000);
     if (problems.length) throw new CounterfactError(problems);
+    const seen = new Set(names);
     const wanted = this.options.columns ? new Set(this.options.columns) : null;
     if (wanted) {
       const missing = [...wanted].filter((c) => !seen.has(c));
@@ -1766,7 +1925,10 @@ export class CsvByteReader {
         throw new CounterfactError({
           code: 'unknown_column',
           column: missing[0],
-          message: `column(s) ${missing.map((c) => `\`${c}\``).join(', ')} not in the file's header (${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''})`,
+          message: `column(s) ${missing.map((c) => showName(c)).join(', ')} not in the file's header (${names
+            .slice(0, 12)
+            .map((c) => plainName(c))
+            .join(', ')}${names.length > 12 ? ', …' : ''})`,
         });
       }
     }
@@ -1780,12 +1942,21 @@ export class CsvByteReader {
       thousands: this.options.thousands ? this.options.thousands.charCodeAt(0) : -1,
       mode: comma ? 1 : auto ? 2 : 0,
       maxField: this.options.maxFieldChars ?? 1_000_000,
+      maxColumns: this.options.maxColumns ?? 100_000,
       forcedText: [],
     };
-    this.textSeen = names.map(() => false);
+    const text = new Set(this.options.text ?? []);
+    this.textSeen = names.map((name) => text.has(name));
   }
 
   private throwError(st: CoreState): never {
+    if (st.err === 'columns') {
+      const max = this.options.maxColumns ?? 100_000;
+      throw new CounterfactError({
+        code: 'bad_file',
+        message: `line ${st.errLine} has more than ${max.toLocaleString('en')} fields (a binary file, or the wrong delimiter?): check the file and --delimiter, or raise maxColumns`,
+      });
+    }
     if (st.err === 'field') {
       const max = this.options.maxFieldChars ?? 1_000_000;
       throw new CounterfactError({
@@ -1829,6 +2000,10 @@ export class CsvByteReader {
 
   /** Finish parsing: the table and a report. Throws for empty files, header-only files and ragged rows. */
   finish(): { table: Table; report: IngestReport } {
+    if (this.decoder) {
+      const rest = this.decoder.decode();
+      if (rest) this.pushUtf8(this.encoder!.encode(rest));
+    }
     if (this.delimiter === null) {
       this.delimiter = detectDelimiter(new TextDecoder().decode(this.pending.subarray(0, this.pendLen)));
     }
@@ -1859,7 +2034,13 @@ export class CsvByteReader {
       });
     }
     if (rowsRead === 0) {
-      throw new CounterfactError({ code: 'empty_data', message: `the file has a header (${this.header.slice(0, 8).join(', ')}) but no data rows` });
+      throw new CounterfactError({
+        code: 'empty_data',
+        message: `the file has a header (${this.header
+          .slice(0, 8)
+          .map((c) => plainName(c))
+          .join(', ')}${this.header.length > 8 ? ', …' : ''}) but no data rows`,
+      });
     }
   }
 
@@ -1870,11 +2051,17 @@ export class CsvByteReader {
     columnOf: (j: number) => { column: Column; missing: number },
   ): { table: Table; report: IngestReport } {
     const names: string[] = [];
-    const columns: Record<string, Column> = {};
+    const columns = columnRecord<Column>();
     const info: { name: string; kind: 'numeric' | 'categorical'; missing: number }[] = [];
+    const cfg = this.cfg!;
+    const text = new Set(this.options.text ?? []);
+    const checkUtf8 = this.options.encoding === undefined;
+    const isPlain = (s: string) => !Number.isNaN(this.core.toNumber(s, cfg));
     this.header!.forEach((name, j) => {
-      if (!this.cfg!.wanted[j]) return;
-      const { column, missing } = columnOf(j);
+      if (!cfg.wanted[j]) return;
+      let { column, missing } = columnOf(j);
+      if (column.kind === 'categorical')
+        column = text.has(name) ? finishText(name, column, () => true, checkUtf8) : finishText(name, column, isPlain, checkUtf8);
       names.push(name);
       columns[name] = column;
       info.push({ name, kind: column.kind, missing });

@@ -4,7 +4,25 @@
  * default treatment contrasts. Validation collects every problem in one pass.
  */
 import { CounterfactError, describeRows, type Problem } from '../problems.js';
-import { getColumn, numericAsCategorical, unknownColumnProblem, type CategoricalColumn, type Column, type Table } from './table.js';
+import {
+  getColumn,
+  nearNumericProblem,
+  numericAsCategorical,
+  ownValue,
+  showValue,
+  unknownColumnProblem,
+  type CategoricalColumn,
+  type Column,
+  type Table,
+} from './table.js';
+
+/**
+ * Most levels a categorical covariate may have: max(50, rows / 10), and never more than 1,000
+ * (each level is a dummy column of the propensity model; more is an id or free text).
+ */
+export function maxCategoricalLevels(rows: number): number {
+  return Math.min(1000, Math.max(50, Math.floor(rows / 10)));
+}
 
 const TREATED_LABELS = new Set(['1', 'true', 't', 'yes', 'y', 'si', 'sì', 's', 'treated', 'treat', 'trattato']);
 const CONTROL_LABELS = new Set(['0', 'false', 'f', 'no', 'n', 'control', 'untreated', 'controllo']);
@@ -169,7 +187,7 @@ export function buildDesign(table: Table, covariates: readonly string[], options
   const terms: DesignTerm[] = [];
   const n = table.nRows;
   for (const cov of new Set(options.categorical ?? [])) {
-    if (!covariates.includes(cov) && !table.columns[cov]) {
+    if (!covariates.includes(cov) && !ownValue(table.columns, cov)) {
       problems.push(unknownColumnProblem(table, cov, 'categorical'));
     }
   }
@@ -180,9 +198,34 @@ export function buildDesign(table: Table, covariates: readonly string[], options
       continue;
     }
     seen.add(cov);
-    const raw = table.columns[cov];
+    const raw = ownValue(table.columns, cov);
     if (!raw) {
       problems.push(unknownColumnProblem(table, cov, 'covariate'));
+      continue;
+    }
+    if (raw.kind === 'categorical' && raw.nearNumeric && !categorical.has(cov)) {
+      problems.push(nearNumericProblem(cov, 'covariate', raw.nearNumeric, true));
+      continue;
+    }
+    // Bounded work: a categorical covariate with a level for (nearly) every row is an id or free text.
+    const levelCount = raw.kind === 'categorical' ? countPresent(raw) : categorical.has(cov) ? countDistinct(raw.values, maxCategoricalLevels(n) + 1) : 0;
+    if (levelCount > maxCategoricalLevels(n)) {
+      const example =
+        raw.kind === 'categorical'
+          ? ` (e.g. ${raw.levels
+              .slice(0, 3)
+              .map((l) => showValue(l))
+              .join(', ')})`
+          : '';
+      problems.push({
+        code: 'bad_argument',
+        column: cov,
+        count: levelCount,
+        message:
+          `categorical covariate \`${cov}\` has ${raw.kind === 'categorical' ? levelCount.toLocaleString('en') : `more than ${maxCategoricalLevels(n).toLocaleString('en')}`} distinct values${example} in ${n.toLocaleString('en')} rows, ` +
+          `more than the ${maxCategoricalLevels(n).toLocaleString('en')} levels allowed (max(50, rows / 10), at most 1,000): it looks like an id or free text — ` +
+          'remove it from the covariates, group it into fewer categories, or match exactly on it',
+      });
       continue;
     }
     // Missing / non-finite values.
@@ -273,6 +316,28 @@ export function buildDesign(table: Table, covariates: readonly string[], options
   }
   if (problems.length > 0) throw new CounterfactError(problems);
   return { nRows: n, names, columns, terms };
+}
+
+/** Levels that occur in the column. */
+function countPresent(col: CategoricalColumn): number {
+  if (col.levels.length <= 50) return col.levels.length;
+  const seen = new Uint8Array(col.levels.length);
+  let k = 0;
+  for (let i = 0; i < col.codes.length; i++) {
+    const c = col.codes[i]!;
+    if (c >= 0 && !seen[c]) {
+      seen[c] = 1;
+      k++;
+    }
+  }
+  return k;
+}
+
+/** Distinct non-missing values of v, counting stops at `stop`. */
+function countDistinct(v: Float64Array, stop: number): number {
+  const seen = new Set<number>();
+  for (let i = 0; i < v.length && seen.size < stop; i++) if (!Number.isNaN(v[i]!)) seen.add(v[i]!);
+  return seen.size;
 }
 
 /** True when a numeric vector takes only the values 0 and 1. */

@@ -17,6 +17,27 @@ export interface CategoricalColumn {
   readonly codes: Int32Array;
   /** Distinct labels in sorted (code-point) order; the first is the reference level. */
   readonly levels: readonly string[];
+  /**
+   * Set by the readers when a text column is mostly numbers (see {@link typeCheckText}): using
+   * it as a number or as a covariate not declared categorical is refused, naming these values.
+   */
+  readonly nearNumeric?: NearNumeric;
+}
+
+/** A text column that is numeric but for some values (what the readers found). */
+export interface NearNumeric {
+  /** Non-missing values that read as numbers (plain or in another notation). */
+  readonly numeric: number;
+  /** Non-missing values in all. */
+  readonly nonMissing: number;
+  /** Values that are not plain numbers, in row order (at most 5), with their line or row number. */
+  readonly offending: readonly { readonly value: string; readonly at: number }[];
+  /** How many non-missing values are not plain numbers. */
+  readonly offendingCount: number;
+  /** 'line': spreadsheet line numbers (header = line 1); 'row': row numbers (first row = 1). */
+  readonly unit: 'line' | 'row';
+  /** Notations met: 'decimal comma', 'thousands', 'percent', 'currency', 'hex', 'text'. */
+  readonly notations: readonly string[];
 }
 
 export type Column = NumericColumn | CategoricalColumn;
@@ -64,7 +85,7 @@ export function toTable(input: TableInput): Table {
   const maybeArquero = input as { columnNames?: unknown; array?: unknown; numRows?: unknown };
   if (typeof maybeArquero.columnNames === 'function' && typeof maybeArquero.array === 'function') {
     const aq = input as { columnNames(): string[]; array(name: string): ArrayLike<unknown> };
-    const cols: Record<string, ArrayLike<unknown>> = {};
+    const cols = columnRecord<ArrayLike<unknown>>();
     for (const name of aq.columnNames()) cols[name] = aq.array(name);
     return fromColumns(cols);
   }
@@ -76,6 +97,19 @@ export function toTable(input: TableInput): Table {
     column: 'data',
     message: 'data must be a table: an object of equal-length columns, an array of row objects, or an arquero table',
   });
+}
+
+/**
+ * An empty object without a prototype, for columns keyed by name: a column called
+ * `__proto__`, `constructor` or `toString` is an ordinary own key there, never Object's.
+ */
+export function columnRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** The value of an own key (never one inherited from Object.prototype), or undefined. */
+export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 /** Build a table from an array of row objects (keys of the first row, plus any later keys). */
@@ -90,10 +124,10 @@ export function fromRows(rows: readonly Record<string, unknown>[]): Table {
       }
     }
   }
-  const cols: Record<string, unknown[]> = {};
+  const cols = columnRecord<unknown[]>();
   for (const name of names) {
     const a = new Array<unknown>(rows.length);
-    for (let i = 0; i < rows.length; i++) a[i] = rows[i]![name];
+    for (let i = 0; i < rows.length; i++) a[i] = ownValue(rows[i]!, name);
     cols[name] = a;
   }
   return fromColumns(cols);
@@ -102,7 +136,7 @@ export function fromRows(rows: readonly Record<string, unknown>[]): Table {
 /** Build a table from named columns of equal length. */
 export function fromColumns(cols: Readonly<Record<string, ArrayLike<unknown>>>): Table {
   const names = Object.keys(cols);
-  if (names.length === 0) return { nRows: 0, names: [], columns: {} };
+  if (names.length === 0) return { nRows: 0, names: [], columns: columnRecord<Column>() };
   const n = cols[names[0]!]!.length;
   const bad = names.filter((k) => cols[k]!.length !== n);
   if (bad.length > 0) {
@@ -112,7 +146,7 @@ export function fromColumns(cols: Readonly<Record<string, ArrayLike<unknown>>>):
       message: `column \`${bad[0]}\` has ${cols[bad[0]!]!.length} values but \`${names[0]}\` has ${n}: all columns must have the same length`,
     });
   }
-  const columns: Record<string, Column> = {};
+  const columns = columnRecord<Column>();
   for (const name of names) columns[name] = toColumn(cols[name]!);
   return { nRows: n, names, columns };
 }
@@ -147,7 +181,7 @@ export function toColumn(values: ArrayLike<unknown>): Column {
     }
   }
   if (allNumeric) return { kind: 'numeric', values: out };
-  return categoricalFromStrings(values);
+  return typeCheckText(categoricalFromStrings(values), (s) => !Number.isNaN(parseNumber(s)), 'row');
 }
 
 /** Parse a plain number ("12", "-3.5e2", "Inf"); NaN if it is not one. */
@@ -232,21 +266,21 @@ export function unknownColumnProblem(table: Table, name: string, role: string) {
   const hint = suggestNames(name, table.names);
   const shown = table.names
     .slice(0, 12)
-    .map((c) => `\`${c}\``)
+    .map((c) => showName(c))
     .join(', ');
   return {
     code: 'unknown_column' as const,
     column: name,
     message:
-      `${role} column \`${name}\` is not in the data` +
-      (hint.length ? `; did you mean ${hint.map((h) => `\`${h}\``).join(' or ')}?` : '.') +
+      `${role} column ${showName(name)} is not in the data` +
+      (hint.length ? `; did you mean ${hint.map((h) => showName(h)).join(' or ')}?` : '.') +
       ` Columns are: ${shown}${table.names.length > 12 ? ', …' : ''}`,
   };
 }
 
 /** Get a column or throw `unknown_column` naming the role ("covariate", "outcome", …). */
 export function getColumn(table: Table, name: string, role = 'the'): Column {
-  const c = table.columns[name];
+  const c = ownValue(table.columns, name);
   if (!c) throw new CounterfactError(unknownColumnProblem(table, name, role));
   return c;
 }
@@ -258,10 +292,11 @@ export function getColumn(table: Table, name: string, role = 'the'): Column {
 export function getNumeric(table: Table, name: string, role = 'the', allowMissing = false): Float64Array {
   const c = getColumn(table, name, role);
   if (c.kind !== 'numeric') {
+    if (c.nearNumeric) throw new CounterfactError(nearNumericProblem(name, role, c.nearNumeric, false));
     throw new CounterfactError({
       code: 'non_numeric',
       column: name,
-      message: `${role} column \`${name}\` must be numeric but holds text (e.g. "${c.levels[0]}"): recode it as numbers, or declare it categorical`,
+      message: `${role} column \`${name}\` must be numeric but holds text (e.g. ${showValue(c.levels[0] ?? '')}): recode it as numbers`,
     });
   }
   if (!allowMissing) {
@@ -305,7 +340,7 @@ export function columnLabels(col: Column): (string | null)[] {
 
 /** A new table with only the rows at `index` (in that order). */
 export function takeRows(table: Table, index: ArrayLike<number>): Table {
-  const columns: Record<string, Column> = {};
+  const columns = columnRecord<Column>();
   const m = index.length;
   for (const name of table.names) {
     const c = table.columns[name]!;
@@ -333,9 +368,156 @@ export function withColumn(table: Table, name: string, values: ArrayLike<unknown
       message: `column \`${name}\` has ${len} values but the table has ${table.nRows} rows`,
     });
   }
+  const columns = columnRecord<Column>();
+  Object.assign(columns, table.columns);
+  columns[name] = col;
   return {
     nRows: table.names.length === 0 ? len : table.nRows,
     names: table.names.includes(name) ? table.names : [...table.names, name],
-    columns: { ...table.columns, [name]: col },
+    columns,
   };
+}
+
+/**
+ * A value from a file, safe to print in a message: quoted, cut to `max` characters (with the
+ * full length), control characters, escapes and bidirectional overrides shown as \xNN / \u{NNNN}.
+ * @example showValue('a\u001b[31mb') // '"a\\x1b[31mb"'
+ */
+export function showValue(value: string, max = 40): string {
+  const chars = Array.from(value);
+  let out = '';
+  for (const ch of chars.slice(0, max)) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x20 || (c >= 0x7f && c < 0xa0)) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200e || c === 0x200f || c === 0x061c) out += `\\u{${c.toString(16)}}`;
+    else if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else out += ch;
+  }
+  return `"${out}"${chars.length > max ? `… (${chars.length.toLocaleString('en')} characters)` : ''}`;
+}
+
+const NUM = String.raw`(?:\d+(?:[.,]\d+)*|[.,]\d+)`;
+const HEX_RE = /^[+-]?0[xX][0-9a-fA-F]+$/;
+const PERCENT_RE = new RegExp(String.raw`^[+-]?${NUM}\s?%$`);
+const CURRENCY_RE = new RegExp(String.raw`^[+-]?(?:[€$£¥]|EUR|USD|GBP)\s?[+-]?${NUM}$|^[+-]?${NUM}\s?(?:[€$£¥]|EUR|USD|GBP)$`);
+const THOUSANDS_RE = /^[+-]?\d{1,3}([.,' \u00a0\u202f])\d{3}(?:\1\d{3})*(?:[.,]\d+)?$/;
+const COMMA_RE = /^[+-]?\d*,\d+$/;
+
+/**
+ * How a text value reads as a number when it is not a plain one: 'decimal comma' (1,5),
+ * 'thousands X' (1.234,56 with X the grouping mark), 'percent', 'currency', 'hex', or 'text'.
+ */
+export function numberNotation(s: string): string {
+  const t = s.trim();
+  const c = t.charCodeAt(0);
+  // Fast reject: a number in any notation starts with a digit, sign, mark or currency sign.
+  if (
+    !(
+      (c >= 48 && c <= 57) ||
+      c === 43 ||
+      c === 45 ||
+      c === 46 ||
+      c === 44 ||
+      c === 36 ||
+      c === 0x20ac ||
+      c === 0xa3 ||
+      c === 0xa5 ||
+      c === 69 ||
+      c === 85 ||
+      c === 71
+    )
+  )
+    return 'text';
+  if (HEX_RE.test(t)) return 'hex';
+  if (PERCENT_RE.test(t)) return 'percent';
+  if (CURRENCY_RE.test(t)) return 'currency';
+  const m = THOUSANDS_RE.exec(t);
+  if (m) return `thousands ${m[1] === '\u00a0' || m[1] === '\u202f' ? ' ' : m[1]}`;
+  if (COMMA_RE.test(t)) return 'decimal comma';
+  return 'text';
+}
+
+/**
+ * The readers' type rule for a text column. When at least half of its non-missing values are
+ * numbers (plain, or in another notation: decimal comma, thousands marks, percent, currency,
+ * hex) but not all are plain numbers, the column is marked {@link NearNumeric}: it is then
+ * refused where a number or a covariate is expected, unless declared categorical. Integers
+ * beyond 2^53 (long ids kept as text) count as plain numbers.
+ * Cost: one test per distinct value; one pass over the rows only for a marked column.
+ * @param isPlain what the reader itself reads as a number (its decimal and thousands settings)
+ * @param unit 'line' for files with a header line (row i is line i + 2), 'row' otherwise
+ */
+export function typeCheckText(col: CategoricalColumn, isPlain: (s: string) => boolean, unit: 'line' | 'row'): CategoricalColumn {
+  const k = col.levels.length;
+  if (k === 0) return col;
+  // 0: plain number, 1: another notation, 2: text
+  const cls = new Uint8Array(k);
+  const notation: string[] = new Array(k);
+  let plain = 0;
+  let other = 0;
+  for (let j = 0; j < k; j++) {
+    const l = col.levels[j]!;
+    if (isPlain(l) || /^\s*[+-]?\d+\s*$/.test(l)) {
+      plain++;
+      continue;
+    }
+    const n = numberNotation(l);
+    notation[j] = n;
+    cls[j] = n === 'text' ? 2 : 1;
+    if (n !== 'text') other++;
+  }
+  if (plain === k || plain + other === 0) return col;
+  const counts = [0, 0, 0];
+  const offending: { value: string; at: number }[] = [];
+  const seen = new Set<string>();
+  const codes = col.codes;
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i]!;
+    if (c < 0) continue;
+    const x = cls[c]!;
+    counts[x]!++;
+    if (x !== 0 && offending.length < 5) offending.push({ value: col.levels[c]!, at: unit === 'line' ? i + 2 : i + 1 });
+    if (x !== 0) seen.add(notation[c]!);
+  }
+  const nonMissing = counts[0]! + counts[1]! + counts[2]!;
+  const numeric = counts[0]! + counts[1]!;
+  if (numeric * 2 < nonMissing || counts[1]! + counts[2]! === 0) return col;
+  return {
+    ...col,
+    nearNumeric: { numeric, nonMissing, offending, offendingCount: counts[1]! + counts[2]!, unit, notations: [...seen].sort() },
+  };
+}
+
+/**
+ * The problem for a near-numeric text column used as a number (`role` 'outcome', …) or as a
+ * covariate: names the column, the first values that are not plain numbers with their line
+ * numbers, and the fixes.
+ */
+export function nearNumericProblem(name: string, role: string, nn: NearNumeric, canBeCategorical: boolean) {
+  const where = nn.offending.map((o) => `${nn.unit} ${o.at}: ${showValue(o.value)}`).join(', ');
+  const fixes: string[] = [];
+  const comma = nn.notations.includes('decimal comma') || nn.notations.includes('thousands .');
+  const thousands = nn.notations.filter((n) => n.startsWith('thousands ')).map((n) => n.slice(10));
+  if (comma || thousands.length) {
+    const opts = [comma ? '--decimal ,' : '', ...thousands.map((t) => `--thousands ${t === ' ' ? "' '" : t}`)].filter(Boolean);
+    const study = [comma ? "decimal: ','" : '', ...thousands.map((t) => `thousands: '${t}'`)].filter(Boolean);
+    fixes.push(`read them as numbers with ${opts.join(' ')} (study file: data.${study.join(', data.')})`);
+  }
+  fixes.push('fix those cells');
+  if (canBeCategorical) fixes.push(`declare the column categorical (--categorical ${name}; study file: categorical: [${name}])`);
+  const more = nn.offendingCount > nn.offending.length ? `, … (${nn.offendingCount.toLocaleString('en')} in all)` : '';
+  return {
+    code: 'non_numeric' as const,
+    column: name,
+    count: nn.offendingCount,
+    message:
+      `${role} column \`${name}\` is numeric but for ${nn.offendingCount.toLocaleString('en')} of its ${nn.nonMissing.toLocaleString('en')} values ` +
+      `(${where}${more}): ${fixes.length > 1 ? `${fixes.slice(0, -1).join(', ')}, or ${fixes[fixes.length - 1]}` : fixes[0]}`,
+  };
+}
+
+/** A column name for a message: in backticks, or quoted and escaped (see {@link showValue}) when it holds anything unusual. */
+export function showName(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for
+  return name.length <= 60 && !/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069`]/.test(name) ? `\`${name}\`` : showValue(name, 60);
 }

@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { CsvByteReader, csvCore, type CsvCoreConfig, type CsvOptions, type CsvPartColumn, type IngestReport } from '../data/csv.js';
+import { CsvByteReader, csvCore, sniffCsvBytes, type CsvCoreConfig, type CsvOptions, type CsvPartColumn, type IngestReport } from '../data/csv.js';
 import { compareCodePoints, type Column, type Table } from '../data/table.js';
 
 const WORKER_SOURCE = `
@@ -166,7 +166,9 @@ interface PartReply {
  */
 export async function readCsvFile(path: string, size: number, options: ParallelCsvOptions = {}): Promise<{ table: Table; report: IngestReport }> {
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), 8));
-  if (workers > 1 && size >= (options.parallelMinBytes ?? PARALLEL_CSV_MIN_BYTES)) {
+  // Another encoding is decoded on this thread, as the bytes stream in.
+  const utf8 = options.encoding === undefined || options.encoding === 'utf-8';
+  if (workers > 1 && utf8 && size >= (options.parallelMinBytes ?? PARALLEL_CSV_MIN_BYTES)) {
     try {
       return await readParallel(path, size, workers, options);
     } catch (e) {
@@ -362,13 +364,15 @@ async function readParallel(path: string, size: number, W: number, options: Para
     };
     len = fill(cur, 0);
     let b = Buffer.from(cur);
+    sniffCsvBytes(b.subarray(0, Math.min(len, 4096)), options.encoding);
     let start = len >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
     const dataStart = reader.readHeader(b, start, len, eof);
     if (dataStart < 0) throw new Fallback();
     start = dataStart;
     const base = reader.config();
     out = base.wanted.map(() => new SharedColumn());
-    textSeen = base.wanted.map(() => false);
+    // Columns read as text from the start (the `text` option), as one continuous parse would.
+    textSeen = base.wanted.map((_, j) => base.forcedText[j] === true);
     const config = (): CsvCoreConfig => ({ ...base, forcedText: textSeen.slice() });
     // Copies into the output columns not yet confirmed.
     const copies: Promise<PartReply>[] = [];

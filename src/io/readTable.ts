@@ -4,9 +4,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import type { CsvOptions, IngestReport } from '../data/csv.js';
+import { checkCsvOptions, type CsvOptions, type IngestReport } from '../data/csv.js';
 import { readCsvFile } from './parallelCsv.js';
-import { compareCodePoints, fromColumns, isMissingString, parseNumber, type Column, type Table } from '../data/table.js';
+import { columnRecord, compareCodePoints, isMissingString, parseNumber, showName, typeCheckText, type Column, type Table } from '../data/table.js';
 import { CounterfactError } from '../problems.js';
 
 export interface ReadOptions extends CsvOptions {
@@ -26,10 +26,15 @@ export interface ReadOptions extends CsvOptions {
  * @throws CounterfactError for a missing file, an unknown extension, or a malformed file.
  */
 export async function readTableFile(path: string, options: ReadOptions = {}): Promise<{ table: Table; report: IngestReport }> {
+  checkCsvOptions(options);
   let size: number;
   try {
-    size = statSync(path).size;
-  } catch {
+    const st = statSync(path);
+    if (st.isDirectory())
+      throw new CounterfactError({ code: 'bad_file', column: path, message: `${path} is a folder, not a data file: give the file inside it` });
+    size = st.size;
+  } catch (e) {
+    if (e instanceof CounterfactError) throw e;
     throw new CounterfactError({ code: 'bad_file', column: path, message: `file not found: ${path}` });
   }
   const ext = extname(path).toLowerCase();
@@ -46,7 +51,7 @@ function reportFor(table: Table, bytes: number, delimiter: string): IngestReport
     bytes,
     delimiter,
     columns: table.names.map((name) => {
-      const c = table.columns[name]!;
+      const c = table.columns[name]!; // own key: names are the table's own columns
       let missing = 0;
       if (c.kind === 'numeric') for (const v of c.values) missing += Number.isNaN(v) ? 1 : 0;
       else for (const v of c.codes) missing += v < 0 ? 1 : 0;
@@ -55,14 +60,30 @@ function reportFor(table: Table, bytes: number, delimiter: string): IngestReport
   };
 }
 
-function convertValues(values: ArrayLike<unknown>): ArrayLike<unknown> {
-  // BigInt (int64) and Date values become numbers (dates: days since 1970-01-01).
-  const out = new Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    out[i] = typeof v === 'bigint' ? Number(v) : v instanceof Date ? Math.floor(v.getTime() / 86_400_000) : v;
-  }
-  return out;
+/**
+ * Refuse a schema the table model cannot hold: duplicated column names, and nested types
+ * (list, struct, map, union), each named. `kinds[j]`: the nested type of column j, or null.
+ */
+function checkSchema(path: string, names: readonly string[], kinds: readonly (string | null)[]): void {
+  const problems: { code: 'duplicate_column' | 'bad_file'; column: string; message: string }[] = [];
+  const seen = new Map<string, number>();
+  names.forEach((name, j) => {
+    if (seen.has(name))
+      problems.push({
+        code: 'duplicate_column',
+        column: name,
+        message: `${path}: column name ${showName(name)} appears twice (columns ${seen.get(name)! + 1} and ${j + 1}): rename one of them before reading`,
+      });
+    else seen.set(name, j);
+    const kind = kinds[j];
+    if (kind)
+      problems.push({
+        code: 'bad_file',
+        column: name,
+        message: `${path}: column ${showName(name)} is a nested ${kind} column; only flat columns (numbers, text, booleans, dates) can be read — flatten it into one column per field, or drop it`,
+      });
+  });
+  if (problems.length) throw new CounterfactError(problems.slice(0, 10));
 }
 
 async function readArrow(path: string, size: number, options: ReadOptions) {
@@ -73,13 +94,37 @@ async function readArrow(path: string, size: number, options: ReadOptions) {
   } catch (e) {
     throw new CounterfactError({ code: 'bad_file', column: path, message: `${path} is not a readable Arrow IPC file: ${(e as Error).message}` });
   }
-  const cols: Record<string, ArrayLike<unknown>> = {};
-  for (const field of t.schema.fields) {
-    if (options.columns && !options.columns.includes(field.name)) continue;
-    const vec = t.getChild(field.name)!;
-    cols[field.name] = convertValues(vec.toArray() as ArrayLike<unknown>);
-  }
-  const table = fromColumns(cols);
+  const { DataType } = await import('apache-arrow');
+  const fields = t.schema.fields;
+  checkSchema(
+    path,
+    fields.map((f) => f.name),
+    fields.map((f) =>
+      DataType.isList(f.type) || DataType.isFixedSizeList(f.type)
+        ? 'list'
+        : DataType.isStruct(f.type)
+          ? 'struct'
+          : DataType.isMap(f.type)
+            ? 'map'
+            : DataType.isUnion(f.type)
+              ? 'union'
+              : null,
+    ),
+  );
+  const text = new Set(options.text ?? []);
+  const names: string[] = [];
+  const columns = columnRecord<Column>();
+  const n = t.numRows;
+  fields.forEach((field, j) => {
+    if (options.columns && !options.columns.includes(field.name)) return;
+    const vec = t.getChildAt(j)!;
+    // Through the Parquet column sink: int64 beyond 2^53 stays exact text, dates become days.
+    const sink = new ParquetSink(n, text.has(field.name));
+    sink.put(vec.toArray() as ArrayLike<unknown>, 0, n);
+    names.push(field.name);
+    columns[field.name] = sink.finish();
+  });
+  const table: Table = { nRows: n, names, columns };
   return { table, report: reportFor(table, size, 'arrow') };
 }
 
@@ -93,15 +138,33 @@ async function readParquet(path: string, size: number, options: ReadOptions) {
   // One row group at a time, each page written straight into a typed column (no row objects,
   // no whole-column JS arrays): memory is the columns plus one decoded row group.
   let names: string[];
-  const sinks: Record<string, ParquetSink> = {};
+  const sinks = new Map<string, ParquetSink>();
   let n: number;
+  let meta: ReturnType<typeof parquetMetadata>;
   try {
-    const meta = parquetMetadata(file);
+    meta = parquetMetadata(file);
+  } catch (e) {
+    throw new CounterfactError({ code: 'bad_file', column: path, message: `${path} is not a readable Parquet file: ${(e as Error).message}` });
+  }
+  const top = parquetSchema(meta).children as { element: { name: string; converted_type?: string; logical_type?: { type: string } }; children: unknown[] }[];
+  checkSchema(
+    path,
+    top.map((c) => c.element.name),
+    top.map((c) =>
+      c.children.length === 0
+        ? null
+        : c.element.converted_type === 'LIST' || c.element.logical_type?.type === 'LIST'
+          ? 'list'
+          : c.element.converted_type === 'MAP' || c.element.converted_type === 'MAP_KEY_VALUE' || c.element.logical_type?.type === 'MAP'
+            ? 'map'
+            : 'struct',
+    ),
+  );
+  const text = new Set(options.text ?? []);
+  try {
     n = Number(meta.num_rows);
-    names = parquetSchema(meta)
-      .children.map((c: { element: { name: string } }) => c.element.name)
-      .filter((c: string) => !options.columns || options.columns.includes(c));
-    for (const c of names) sinks[c] = new ParquetSink(n);
+    names = top.map((c) => c.element.name).filter((c: string) => !options.columns || options.columns.includes(c));
+    for (const c of names) sinks.set(c, new ParquetSink(n, text.has(c)));
     let rowStart = 0;
     for (const group of meta.row_groups) {
       const rowEnd = rowStart + Number(group.num_rows);
@@ -112,7 +175,7 @@ async function readParquet(path: string, size: number, options: ReadOptions) {
         rowStart,
         rowEnd,
         onChunk: (chunk: { columnName: string; columnData: ArrayLike<unknown>; rowStart: number; rowEnd: number }) => {
-          sinks[chunk.columnName]?.put(chunk.columnData, chunk.rowStart, Math.min(chunk.rowEnd, rowEnd));
+          sinks.get(chunk.columnName)?.put(chunk.columnData, chunk.rowStart, Math.min(chunk.rowEnd, rowEnd));
         },
       });
       rowStart = rowEnd;
@@ -120,8 +183,8 @@ async function readParquet(path: string, size: number, options: ReadOptions) {
   } catch (e) {
     throw new CounterfactError({ code: 'bad_file', column: path, message: `${path} is not a readable Parquet file: ${(e as Error).message}` });
   }
-  const columns: Record<string, Column> = {};
-  for (const c of names) columns[c] = sinks[c]!.finish();
+  const columns = columnRecord<Column>();
+  for (const c of names) columns[c] = sinks.get(c)!.finish();
   const table: Table = { nRows: n, names, columns };
   return { table, report: reportFor(table, size, 'parquet') };
 }
@@ -137,7 +200,13 @@ class ParquetSink {
   private codes: Int32Array | null = null;
   private readonly labels: string[] = [];
   private readonly index = new Map<string, number>();
-  constructor(private readonly n: number) {}
+  /** @param text read as text exactly (numbers as String(x), int64 as its digits), never as numbers */
+  constructor(
+    private readonly n: number,
+    private readonly text = false,
+  ) {
+    if (text) this.codes = new Int32Array(n).fill(-1);
+  }
 
   private code(s: string): number {
     let c = this.index.get(s);
@@ -209,6 +278,7 @@ class ParquetSink {
 
   finish(): Column {
     if (!this.codes) return { kind: 'numeric', values: this.nums ?? new Float64Array(this.n).fill(NaN) };
+    if (this.text) return this.sorted();
     // Text that is all numbers is a numeric column (as toColumn reads strings).
     // (An integer beyond 2^53, such as a long id, stays text: it cannot be held exactly.)
     const asNum = this.labels.map((l) => {
@@ -223,15 +293,22 @@ class ParquetSink {
       }
       return { kind: 'numeric', values };
     }
+    // Mostly numbers (decimal-comma strings, …): marked, refused where a number is expected.
+    return typeCheckText(this.sorted(), (s) => !Number.isNaN(parseNumber(s)), 'row');
+  }
+
+  /** The text column: labels in code-point order, codes remapped in place. */
+  private sorted(): Column & { kind: 'categorical' } {
+    const codesIn = this.codes!;
     const order = this.labels.map((_, k) => k).sort((a, b) => compareCodePoints(this.labels[a]!, this.labels[b]!));
     const remap = new Int32Array(order.length);
     order.forEach((old, k) => {
       remap[old] = k;
     });
     for (let i = 0; i < this.n; i++) {
-      const c = this.codes[i]!;
-      if (c >= 0) this.codes[i] = remap[c]!;
+      const c = codesIn[i]!;
+      if (c >= 0) codesIn[i] = remap[c]!;
     }
-    return { kind: 'categorical', codes: this.codes, levels: order.map((k) => this.labels[k]!) };
+    return { kind: 'categorical', codes: codesIn, levels: order.map((k) => this.labels[k]!) };
   }
 }

@@ -2,7 +2,9 @@
  * Mahalanobis nearest-neighbour matching on covariates, optionally inside a propensity-score
  * caliper. Greedy, without or with replacement; the common MatchResult.
  */
-import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+import { CholeskyDecomposition, inverse, LuDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { stableArgsort } from '../stats/sort.js';
+import { FreeList } from './freeList.js';
 import type { MatchResult, PropensityFit, UnmatchedReason, UnmatchedUnit } from '../contracts.js';
 import { buildDesign } from '../data/design.js';
 import type { Table } from '../data/table.js';
@@ -167,6 +169,12 @@ export interface MahalanobisOptions {
    * nearest count as tied (R Matching's `distance.tolerance`, default 1e-5; 0 for exact ties only).
    */
   readonly tieTolerance?: number;
+  /**
+   * Order the treated are matched in (without `ties`): 'data', or by the propensity score,
+   * 'largest' or 'smallest' first. Default 'data', or 'largest' with a `caliper` (MatchIt's
+   * defaults for `distance = "mahalanobis"` and for `mahvars` with a propensity score).
+   */
+  readonly order?: 'data' | 'largest' | 'smallest';
 }
 
 /**
@@ -239,7 +247,6 @@ export function matchMahalanobis(data: Table, treatment: Uint8Array, options: Ma
   const nMatch = new Int32Array(n);
   const failed = new Map<number, UnmatchedReason>();
   const q = new Float64Array(p);
-  const taken = new Map<number, Set<number>>();
   const weights: number[] = [];
   if (ties) {
     const inCaliper = (i: number) => (k: number) => Math.abs(score ? score[ids[k]!]! - score[i]! : 0) <= width;
@@ -271,33 +278,49 @@ export function matchMahalanobis(data: Table, treatment: Uint8Array, options: Ma
       nMatch[i] = found.length;
     }
   }
-  for (let pass = 0; pass < (ties ? 0 : ratio); pass++) {
-    for (let i = 0; i < n; i++) {
-      if (!treatment[i] || failed.has(i)) continue;
-      for (let a = 0; a < p; a++) q[a] = Z[a]![i]!;
-      const mine = taken.get(i) ?? new Set<number>();
-      // With a caliper, skip candidates outside it (temporarily excluded) until one fits.
-      const skip = new Set<number>(mine);
-      let found: { k: number; d2: number } | null = null;
-      for (;;) {
-        found = tree.nearest(q, skip);
-        if (!found) break;
-        if (Math.abs(score ? score[ids[found.k]!]! - score[i]! : 0) <= width) break;
-        skip.add(found.k);
+  const order = options.order ?? (options.caliper !== undefined ? 'largest' : 'data');
+  if (!['data', 'largest', 'smallest'].includes(order))
+    badArgument('order', `order must be 'data', 'largest' or 'smallest', received ${JSON.stringify(order)}`);
+  if (order !== 'data' && !score) badArgument('order', `order '${order}' sorts the treated by the propensity score: pass \`fit\``);
+  if (!ties) {
+    const key = matchitFirstCoordinate(data, options, treatment);
+    const treatedOrder: number[] = [];
+    for (let i = 0; i < n; i++) if (treatment[i]) treatedOrder.push(i);
+    if (order !== 'data') {
+      const sorted = stableArgsort(score!);
+      treatedOrder.length = 0;
+      if (order === 'smallest') for (const i of sorted) treatment[i] && treatedOrder.push(i);
+      else {
+        // R's order(decreasing = TRUE) is stable: equal scores stay in row order.
+        let hi = sorted.length;
+        while (hi > 0) {
+          let lo = hi - 1;
+          while (lo > 0 && score![sorted[lo - 1]!] === score![sorted[hi - 1]!]) lo--;
+          for (let k = lo; k < hi; k++) if (treatment[sorted[k]!]) treatedOrder.push(sorted[k]!);
+          hi = lo;
+        }
       }
-      if (!found) {
-        if (nMatch[i] === 0) failed.set(i, Number.isFinite(width) ? 'no-control-within-caliper' : 'controls-exhausted');
-        continue;
-      }
-      mine.add(found.k);
-      taken.set(i, mine);
-      if (!options.replace) tree.remove(found.k);
-      mt.push(i);
-      mc.push(ids[found.k]!);
-      nMatch[i]!++;
     }
+    const d2 = (i: number, c: number) => {
+      let s2 = 0;
+      for (let a = 0; a < p; a++) {
+        const dz = Z[a]![i]! - Z[a]![c]!;
+        s2 += dz * dz;
+      }
+      return s2;
+    };
+    const inCaliper = (i: number, c: number) => !score || Math.abs(score[i]! - score[c]!) <= width;
+    const found = matchitWalk(key, treatment, treatedOrder, ratio, options.replace ?? false, d2, inCaliper);
+    for (const [i, cs] of found) {
+      for (const c of cs) {
+        mt.push(i);
+        mc.push(c);
+      }
+      nMatch[i] = cs.length;
+    }
+    for (const i of treatedOrder) if (nMatch[i] === 0) failed.set(i, Number.isFinite(width) ? 'no-control-within-caliper' : 'controls-exhausted');
   }
-  const order = mt.map((_, k) => k).sort((a, b) => mt[a]! - mt[b]! || a - b);
+  const byTreated = mt.map((_, k) => k).sort((a, b) => mt[a]! - mt[b]! || a - b);
   const unmatched: UnmatchedUnit[] = [];
   for (let i = 0; i < n; i++) if (treatment[i] && nMatch[i] === 0) unmatched.push({ index: i, reason: failed.get(i) ?? 'controls-exhausted' });
   return buildMatchResult({
@@ -305,9 +328,9 @@ export function matchMahalanobis(data: Table, treatment: Uint8Array, options: Ma
     treatment,
     distance: score ?? null,
     pairs: {
-      treated: Int32Array.from(order, (k) => mt[k]!),
-      control: Int32Array.from(order, (k) => mc[k]!),
-      weight: Float64Array.from(order, (k) => (ties ? weights[k]! : 1 / nMatch[mt[k]!]!)),
+      treated: Int32Array.from(byTreated, (k) => mt[k]!),
+      control: Int32Array.from(byTreated, (k) => mc[k]!),
+      weight: Float64Array.from(byTreated, (k) => (ties ? weights[k]! : 1 / nMatch[mt[k]!]!)),
     },
     discarded: new Uint8Array(n),
     unmatchedTreated: unmatched,
@@ -318,10 +341,196 @@ export function matchMahalanobis(data: Table, treatment: Uint8Array, options: Ma
       ratio,
       replace: options.replace ?? false,
       caliper: options.caliper ?? null,
-      order: 'data',
+      order: ties ? 'data' : order,
       ties,
       tieTolerance: ties ? tieTolerance : null,
     },
     warnings: unmatched.length ? [`${unmatched.length} treated unit(s) unmatched`] : [],
   });
+}
+
+/**
+ * The coordinate MatchIt 4.7.2 sorts units on for Mahalanobis matching: the first column of its
+ * "mahalanobised" covariates. MatchIt codes every level of a factor, standardises each column,
+ * drops constant ones, takes the pooled within-group covariance (or its SVD generalised inverse
+ * when the determinant is ≤ 1e-8) and multiplies by the pivoted Cholesky factor of the inverse;
+ * the first row of that factor belongs to the column with the largest diagonal entry of the
+ * inverse, so the coordinate is Xs · V⁻¹[j, ·] / √V⁻¹[j, j]. Only the order of the values is used.
+ */
+export function matchitFirstCoordinate(
+  data: Table,
+  options: Pick<MahalanobisOptions, 'covariates' | 'categorical' | 'covariance'>,
+  treatment: Uint8Array,
+): Float64Array {
+  const design = buildDesign(data, options.covariates, { categorical: options.categorical, allLevels: true });
+  const n = treatment.length;
+  const cols: Float64Array[] = [];
+  for (const v of design.columns) {
+    let lo = Infinity,
+      hi = -Infinity,
+      mean = 0;
+    for (let i = 0; i < n; i++) {
+      const x = v[i]!;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+      mean += x;
+    }
+    if (Math.abs(hi - lo) < Math.sqrt(Number.EPSILON)) continue;
+    mean /= n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += (v[i]! - mean) ** 2;
+    const sd = Math.sqrt(ss / (n - 1));
+    cols.push(Float64Array.from(v, (x) => (x - mean) / sd));
+  }
+  const p = cols.length;
+  if (p === 0) return new Float64Array(n);
+  const groups = options.covariance === 'full' ? [null] : [0, 1];
+  const V = new Matrix(p, p);
+  let dof = 0;
+  for (const g of groups) {
+    const idx: number[] = [];
+    for (let i = 0; i < n; i++) if (g === null || treatment[i] === g) idx.push(i);
+    const m = cols.map((c) => idx.reduce((a, i) => a + c[i]!, 0) / idx.length);
+    for (let a = 0; a < p; a++)
+      for (let b = 0; b <= a; b++) {
+        let s = 0;
+        for (const i of idx) s += (cols[a]![i]! - m[a]!) * (cols[b]![i]! - m[b]!);
+        V.set(a, b, V.get(a, b) + s);
+        if (a !== b) V.set(b, a, V.get(b, a) + s);
+      }
+    dof += idx.length - 1;
+  }
+  const S = V.div(dof);
+  let inv: Matrix;
+  if (new LuDecomposition(S).determinant > 1e-8) inv = inverse(S);
+  else {
+    const svd = new SingularValueDecomposition(S);
+    const d = svd.diagonal;
+    const U = svd.leftSingularVectors;
+    const W = svd.rightSingularVectors;
+    inv = new Matrix(p, p);
+    for (let k = 0; k < p; k++) {
+      if (!(d[k]! > 1e-8 * d[0]!)) continue;
+      for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) inv.set(a, b, inv.get(a, b) + (W.get(a, k) * U.get(b, k)) / d[k]!);
+    }
+  }
+  let j = 0;
+  for (let a = 1; a < p; a++) if (inv.get(a, a) > inv.get(j, j)) j = a;
+  const root = Math.sqrt(inv.get(j, j));
+  const key = new Float64Array(n);
+  for (let a = 0; a < p; a++) {
+    const w = inv.get(j, a) / root;
+    const c = cols[a]!;
+    for (let i = 0; i < n; i++) key[i]! += c[i]! * w;
+  }
+  return key;
+}
+
+/**
+ * MatchIt 4.7.2's Mahalanobis walk (`find_control_mahcovs`): all units sorted (stably) on `key`;
+ * each treated unit, in `treatedOrder`, walks outward from its position, one position at a time,
+ * left first, alternating. Eligible controls are compared on the full distance `d2`; a side
+ * stops once its squared gap on `key` exceeds the worst distance kept (the list being full). At
+ * an equal distance the control met later replaces (1:1) or goes before (k:1) the one kept.
+ * Without replacement k:1 runs in passes of one control each; with replacement one walk keeps
+ * `ratio`. Positions only matter through the order controls are met, so the walk jumps over used
+ * controls with a free list and meets the rest in the order of their step numbers.
+ * Returns each treated unit's controls, best first.
+ */
+export function matchitWalk(
+  key: Float64Array,
+  treatment: Uint8Array,
+  treatedOrder: readonly number[],
+  ratio: number,
+  replace: boolean,
+  d2: (i: number, c: number) => number,
+  inCaliper: (i: number, c: number) => boolean,
+): Map<number, number[]> {
+  const n = key.length;
+  const sorted = stableArgsort(key);
+  const pos = new Int32Array(n);
+  for (let q = 0; q < n; q++) pos[sorted[q]!] = q;
+  // Controls by position; a treated unit's walk starts between its neighbours in that list.
+  const ctrl: number[] = [];
+  const below = new Int32Array(n); // controls before each position
+  for (let q = 0; q < n; q++) {
+    below[q] = ctrl.length;
+    if (!treatment[sorted[q]!]) ctrl.push(sorted[q]!);
+  }
+  const free = new FreeList(ctrl.length);
+  const out = new Map<number, number[]>();
+  const active = new Set(treatedOrder);
+  const walk = (i: number, want: number, mine: readonly number[]): number[] => {
+    const at = pos[i]!;
+    const ki = key[i]!;
+    let l = free.left(below[at]! - 1);
+    let r = free.right(below[at]!);
+    let lStop = l < 0;
+    let rStop = r >= ctrl.length;
+    const kept: { c: number; d: number }[] = [];
+    while (!lStop || !rStop) {
+      // Next met: left candidates at step 2·gap − 1, right at 2·gap.
+      const left = rStop || (!lStop && 2 * (at - pos[ctrl[l]!]!) - 1 < 2 * (pos[ctrl[r]!]! - at));
+      const k = left ? l : r;
+      const c = ctrl[k]!;
+      if (left) {
+        l = free.left(k - 1);
+      } else {
+        r = free.right(k + 1);
+      }
+      if (!mine.includes(c)) {
+        const gap = (ki - key[c]!) ** 2;
+        if (kept.length === want && kept[kept.length - 1]!.d < gap) {
+          if (left) lStop = true;
+          else rStop = true;
+        } else if (inCaliper(i, c)) {
+          const d = d2(i, c);
+          if (Number.isFinite(d)) {
+            const e = { c, d };
+            if (kept.length === 0) kept.push(e);
+            else if (d > kept[kept.length - 1]!.d) {
+              if (kept.length < want) kept.push(e);
+            } else if (want === 1) kept[0] = e;
+            else {
+              if (kept.length === want) kept.pop();
+              if (kept.length > 0 && d > kept[kept.length - 1]!.d) kept.push(e);
+              else {
+                let at2 = 0;
+                while (at2 < kept.length && kept[at2]!.d < d) at2++;
+                kept.splice(at2, 0, e);
+              }
+            }
+          }
+        }
+      }
+      if (left && l < 0) lStop = true;
+      if (!left && r >= ctrl.length) rStop = true;
+    }
+    return kept.map((e) => e.c);
+  };
+  const rankOf = new Int32Array(n).fill(-1);
+  ctrl.forEach((c, k) => (rankOf[c] = k));
+  if (replace) {
+    for (const i of treatedOrder) {
+      const cs = walk(i, ratio, []);
+      if (cs.length) out.set(i, cs);
+    }
+    return out;
+  }
+  let left = ctrl.length;
+  for (let pass = 1; pass <= ratio && left > 0; pass++) {
+    for (const i of treatedOrder) {
+      if (!active.has(i) || left === 0) continue;
+      const mine = out.get(i) ?? [];
+      const cs = walk(i, 1, mine);
+      if (cs.length === 0) {
+        active.delete(i);
+        continue;
+      }
+      out.set(i, [...mine, cs[0]!]);
+      free.take(rankOf[cs[0]!]!);
+      left--;
+    }
+  }
+  return out;
 }

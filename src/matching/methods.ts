@@ -126,6 +126,11 @@ const MAHALANOBIS: MatchingMethod = {
     caliper: { kind: 'number', min: 0, exclusiveMin: true, help: 'propensity-score caliper in SDs of the score [none]' },
     ties: { kind: 'boolean', default: false, help: 'keep every control tied at the nearest distance, weight split (R Matching ties = TRUE; needs --replace)' },
     tieTolerance: { kind: 'number', min: 0, default: 1e-5, help: 'with --ties, tolerance on the squared Mahalanobis distance (Matching distance.tolerance)' },
+    order: {
+      kind: 'enum',
+      values: ['data', 'largest', 'smallest'],
+      help: 'order the treated are matched in: data order, or by propensity score (MatchIt m.order) [data; largest with --caliper]',
+    },
   },
   run: (ctx, o) => {
     const covs = (o.mahalanobisCovariates as string[] | undefined) ?? ctx.covariates;
@@ -139,6 +144,7 @@ const MAHALANOBIS: MatchingMethod = {
       fit: ctx.propensity,
       ties: o.ties as boolean | undefined,
       tieTolerance: o.tieTolerance as number | undefined,
+      order: o.order as 'data' | 'largest' | 'smallest' | undefined,
     });
   },
 };

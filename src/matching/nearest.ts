@@ -11,6 +11,7 @@ import { createRng, shuffleInPlace } from '../random.js';
 import { stableArgsort } from '../stats/sort.js';
 import { prepareDesign, type MatchDesignOptions, type MatchDesign, type ScoreInput } from './prepare.js';
 import { asAtc, buildMatchResult } from './result.js';
+import { FreeList } from './freeList.js';
 import type { NearestSettings } from './settings.js';
 
 export type { ScoreInput } from './prepare.js';
@@ -772,45 +773,4 @@ function nearestWithTies(ctrl: Int32Array, d: Float64Array, i: number, pos: numb
   }
   for (const x of cand) if (x.dist <= cut) out.add(x.c);
   return [...out];
-}
-
-/**
- * Free positions in a sorted array, with "nearest free to the left/right" queries in
- * amortised O(α(n)) by path-compressed pointers. Hand-written: this is the matching kernel.
- */
-class FreeList {
-  private readonly leftPtr: Int32Array;
-  private readonly rightPtr: Int32Array;
-  constructor(n: number) {
-    // Positions shifted by one so -1 and n are sentinels at 0 and n + 1.
-    this.leftPtr = new Int32Array(n + 2);
-    this.rightPtr = new Int32Array(n + 2);
-    for (let k = 0; k < n + 2; k++) {
-      this.leftPtr[k] = k;
-      this.rightPtr[k] = k;
-    }
-  }
-  /** Nearest free position ≤ p (−1 if none). */
-  left(p: number): number {
-    if (p < 0) return -1;
-    return this.find(this.leftPtr, p + 1) - 1;
-  }
-  /** Nearest free position ≥ p (n if none). */
-  right(p: number): number {
-    return this.find(this.rightPtr, p + 1) - 1;
-  }
-  take(p: number): void {
-    this.leftPtr[p + 1] = p; // points to p - 1 (shifted)
-    this.rightPtr[p + 1] = p + 2;
-  }
-  private find(ptr: Int32Array, x: number): number {
-    let root = x;
-    while (ptr[root] !== root) root = ptr[root]!;
-    while (ptr[x] !== root) {
-      const next = ptr[x]!;
-      ptr[x] = root;
-      x = next;
-    }
-    return root;
-  }
 }

@@ -40,7 +40,7 @@ export interface MahalanobisSettings extends Common {
   readonly ratio: number;
   readonly replace: boolean;
   readonly caliper: number | null;
-  readonly order: 'data';
+  readonly order: 'data' | 'largest' | 'smallest';
   /** R Matching `ties = TRUE`: every control tied at the nearest distance kept, weight split. */
   readonly ties: boolean;
   /** Tolerance on the squared Mahalanobis distance for ties (null without ties). */

@@ -12,7 +12,7 @@
  *   the month's length (31 January + 1 month = 28/29 February), see `addMonths`.
  */
 import type { MatchResult } from '../contracts.js';
-import { addMonths, parseDate } from '../data/dates.js';
+import { addMonths, dateColumnToDays, formatDate, parseDate } from '../data/dates.js';
 import { columnLabels, getColumn, type CategoricalColumn, type Column, type Table } from '../data/table.js';
 import { CounterfactError, describeRows, type Problem } from '../problems.js';
 import type { Rng } from '../random.js';
@@ -50,6 +50,51 @@ export interface Spells {
   readonly spellsRead: number;
   readonly spellsUsed: number;
   readonly exclusions: readonly SpellExclusion[];
+  /** The last date the spells show (latest start or end day of a used spell); −Infinity without one. */
+  readonly lastDay: number;
+}
+
+/** The date formats a date column may hold (text), in the words messages use. */
+export const DATE_FORMATS = 'yyyy-mm-dd, dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy or yyyymmdd';
+
+/**
+ * A numeric column as dates: only when every value is a compact yyyymmdd date (a CSV reader
+ * takes 20160331 for a number); any other number (a day count, an Excel serial, a year) is
+ * refused, naming the column and the formats accepted — never read as days since 1970.
+ */
+function numericDates(values: Float64Array, column: string, role: string): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isNaN(v)) {
+      out[i] = NaN;
+      continue;
+    }
+    const d = Number.isInteger(v) && v >= 10000101 && v <= 99991231 ? parseDate(String(v)) : NaN;
+    if (Number.isNaN(d)) {
+      throw new CounterfactError({
+        code: 'bad_date',
+        column,
+        rows: [i],
+        message: `${role} \`${column}\` holds numbers (e.g. ${v} on data row ${i + 1}), not dates: give it as text dates in ${DATE_FORMATS}`,
+      });
+    }
+    out[i] = d;
+  }
+  return out;
+}
+
+/**
+ * Reference dates (course end, voucher intake) as days since 1970-01-01, one per unit, NaN
+ * where empty. A text column is parsed as dates; a numeric column is accepted only as compact
+ * yyyymmdd dates and otherwise refused naming the column (a number is not a date).
+ * @throws CounterfactError `bad_date` naming the column, the first bad value and the formats accepted.
+ * @example referenceDaysOf(people, 'course_end')
+ */
+export function referenceDaysOf(table: Table, column: string, role = 'reference date column'): Float64Array {
+  const col = getColumn(table, column, 'reference date');
+  if (col.kind === 'numeric') return numericDates(col.values, column, role);
+  return dateColumnToDays(table, column, true);
 }
 
 function dayValues(table: Table, column: string): { days: Float64Array; invalid: Uint8Array } {
@@ -58,11 +103,7 @@ function dayValues(table: Table, column: string): { days: Float64Array; invalid:
   const days = new Float64Array(n);
   const invalid = new Uint8Array(n);
   if (col.kind === 'numeric') {
-    for (let i = 0; i < n; i++) {
-      const v = col.values[i]!;
-      days[i] = v;
-      if (!Number.isNaN(v) && !Number.isFinite(v)) invalid[i] = 1;
-    }
+    days.set(numericDates(col.values, column, 'spell date column'));
   } else {
     const parsed = col.levels.map(parseDate);
     for (let i = 0; i < n; i++) {
@@ -156,6 +197,12 @@ export function prepareSpells(spells: Table, columns: SpellColumns, peopleIds: A
   for (const i of keep) offsets[person[i]! + 1]!++;
   for (let p = 0; p < nPeople; p++) offsets[p + 1] += offsets[p]!;
   const m = keep.length;
+  let lastDay = -Infinity;
+  for (const i of keep) {
+    if (s.days[i]! > lastDay) lastDay = s.days[i]!;
+    const e1 = e.days[i]!;
+    if (Number.isFinite(e1) && e1 > lastDay) lastDay = e1;
+  }
   const start = new Float64Array(m);
   const end = new Float64Array(m);
   const type = typeCat ? new Int32Array(m) : null;
@@ -179,6 +226,7 @@ export function prepareSpells(spells: Table, columns: SpellColumns, peopleIds: A
     spellsRead: n,
     spellsUsed: m,
     exclusions,
+    lastDay,
   });
 }
 
@@ -241,7 +289,7 @@ export function statusForMatches(
   match: MatchResult,
   referenceDays: Float64Array,
   horizonsMonths: readonly number[],
-): { horizon: number; unitOutcome: Float64Array; pairOutcome: Float64Array }[] {
+): { horizon: number; unitOutcome: Float64Array; pairOutcome: Float64Array; beyondLastDate: number }[] {
   checkHorizons(horizonsMonths);
   const n = match.nUnits;
   const bad: number[] = [];
@@ -262,7 +310,8 @@ export function statusForMatches(
     });
   }
   const p = match.pairs;
-  return horizonsMonths.map((h) => {
+  const beyond = horizonsBeyondData(spells, match, referenceDays, horizonsMonths);
+  return horizonsMonths.map((h, k) => {
     const unitOutcome = new Float64Array(n).fill(NaN);
     for (let i = 0; i < n; i++) {
       if (match.treatment[i] && match.matched[i]) unitOutcome[i] = employedOn(spells, i, addMonths(referenceDays[i]!, h));
@@ -271,8 +320,38 @@ export function statusForMatches(
     for (let m = 0; m < p.treated.length; m++) {
       pairOutcome[m] = employedOn(spells, p.control[m]!, addMonths(referenceDays[p.treated[m]!]!, h));
     }
-    return { horizon: h, unitOutcome, pairOutcome };
+    return { horizon: h, unitOutcome, pairOutcome, beyondLastDate: beyond[k]! };
   });
+}
+
+/**
+ * For each horizon, how many matched treated units have their horizon date (reference date +
+ * h months) after the last date the spells show — their status there is unknown, not
+ * "not employed". Refuses a horizon where that is every matched treated unit (the curve would
+ * be all zeros), naming the horizon and the last date.
+ * @throws CounterfactError `bad_argument` on `horizons`.
+ */
+export function horizonsBeyondData(spells: Spells, match: MatchResult, referenceDays: Float64Array, horizonsMonths: readonly number[]): number[] {
+  const treated: number[] = [];
+  for (let i = 0; i < match.nUnits; i++) if (match.treatment[i] && match.matched[i] && Number.isFinite(referenceDays[i]!)) treated.push(i);
+  const last = spells.lastDay;
+  const lastText = Number.isFinite(last) ? formatDate(last) : 'none (no dated contract)';
+  const counts = horizonsMonths.map((h) => {
+    let c = 0;
+    for (const i of treated) if (!(addMonths(referenceDays[i]!, h) <= last)) c++;
+    return c;
+  });
+  const refused = horizonsMonths.filter((_, k) => treated.length > 0 && counts[k] === treated.length);
+  if (refused.length) {
+    let earliest = Infinity;
+    for (const i of treated) earliest = Math.min(earliest, referenceDays[i]!);
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: 'horizons',
+      message: `horizon(s) ${refused.join(', ')} month(s) fall after the last date in the spells (${lastText}) for every matched treated unit (earliest reference date ${formatDate(earliest)}): employment there is unknown, not zero; drop those horizons or use spells that reach further`,
+    });
+  }
+  return counts;
 }
 
 /**

@@ -61,56 +61,36 @@ function validate(time: ArrayLike<number>, event: ArrayLike<number>, weights?: A
  */
 export function kaplanMeier(time: ArrayLike<number>, event: ArrayLike<number>, weights?: ArrayLike<number>, level = 0.95): SurvivalCurve {
   validate(time, event, weights);
-  const n = time.length;
-  const idx = Array.from({ length: n }, (_, i) => i).filter((i) => !weights || weights[i]! > 0);
-  idx.sort((a, b) => time[a]! - time[b]!);
-  let atRisk = 0;
-  for (const i of idx) atRisk += weights ? weights[i]! : 1;
-  const times: number[] = [],
-    risk: number[] = [],
-    ev: number[] = [],
-    cen: number[] = [],
-    surv: number[] = [],
-    gw: number[] = [];
+  const g = distinctTimes(time, event, weights);
+  const m = g.times.length;
+  const surv = new Float64Array(m);
+  const gw = new Float64Array(m);
   let s = 1;
-  let g = 0;
-  let k = 0;
-  while (k < idx.length) {
-    const t = time[idx[k]!]!;
-    let d = 0;
-    let c = 0;
-    const y = atRisk;
-    while (k < idx.length && time[idx[k]!] === t) {
-      const i = idx[k]!;
-      const w = weights ? weights[i]! : 1;
-      if (event[i]) d += w;
-      else c += w;
-      k++;
-    }
+  let sum = 0;
+  for (let j = 0; j < m; j++) {
+    const d = g.nEvent[j]!;
+    const y = g.nRisk[j]!;
     if (d > 0) {
-      s *= 1 - d / y;
-      g += y > d ? d / (y * (y - d)) : Infinity;
+      // y is built from the right (suffix sums), so when every unit still at risk has the
+      // event y === d exactly and S drops to exactly 0.
+      s = d === y ? 0 : s * (1 - d / y);
+      sum += y > d ? d / (y * (y - d)) : Infinity;
     }
-    times.push(t);
-    risk.push(y);
-    ev.push(d);
-    cen.push(c);
-    surv.push(s);
-    gw.push(g);
-    atRisk -= d + c;
+    surv[j] = s;
+    gw[j] = sum;
   }
   const z = normalQuantile(1 - (1 - level) / 2);
-  const S = Float64Array.from(surv);
-  const G = Float64Array.from(gw);
-  const se = S.map((v, j) => v * Math.sqrt(G[j]!));
+  const S = surv;
+  const G = gw;
+  const se = S.map((v, j) => (v === 0 ? 0 : v * Math.sqrt(G[j]!)));
   const lower = S.map((v, j) => (v > 0 && Number.isFinite(G[j]!) ? v * Math.exp(-z * Math.sqrt(G[j]!)) : NaN));
   const upper = S.map((v, j) => (v > 0 && Number.isFinite(G[j]!) ? Math.min(1, v * Math.exp(z * Math.sqrt(G[j]!))) : NaN));
   return Object.freeze({
     kind: 'SurvivalCurve',
-    times: Float64Array.from(times),
-    nRisk: Float64Array.from(risk),
-    nEvent: Float64Array.from(ev),
-    nCensor: Float64Array.from(cen),
+    times: g.times,
+    nRisk: g.nRisk,
+    nEvent: g.nEvent,
+    nCensor: g.nCensor,
     survival: S,
     stdErr: se,
     lower,
@@ -118,6 +98,53 @@ export function kaplanMeier(time: ArrayLike<number>, event: ArrayLike<number>, w
     level,
     greenwood: G,
   });
+}
+
+/**
+ * Distinct times with weighted events, censorings and risk sets. The risk set at each time is
+ * the sum of the (events + censorings) at that time and every later one, accumulated from the
+ * right — never by running subtraction, which leaves 2e-16 where the risk set is empty.
+ * Units with weight 0 are left out. Cost: O(n log n).
+ */
+function distinctTimes(
+  time: ArrayLike<number>,
+  event: ArrayLike<number>,
+  weights?: ArrayLike<number>,
+): { times: Float64Array; nRisk: Float64Array; nEvent: Float64Array; nCensor: Float64Array; index: Int32Array } {
+  const n = time.length;
+  const idx = Array.from({ length: n }, (_, i) => i).filter((i) => !weights || weights[i]! > 0);
+  idx.sort((a, b) => time[a]! - time[b]!);
+  const times: number[] = [],
+    ev: number[] = [],
+    cen: number[] = [];
+  // index[i]: the distinct-time index of unit i (−1 when left out).
+  const index = new Int32Array(n).fill(-1);
+  let k = 0;
+  while (k < idx.length) {
+    const t = time[idx[k]!]!;
+    let d = 0;
+    let c = 0;
+    while (k < idx.length && time[idx[k]!] === t) {
+      const i = idx[k]!;
+      const w = weights ? weights[i]! : 1;
+      if (event[i]) d += w;
+      else c += w;
+      index[i] = times.length;
+      k++;
+    }
+    times.push(t);
+    ev.push(d);
+    cen.push(c);
+  }
+  const m = times.length;
+  const risk = new Float64Array(m);
+  let acc = 0;
+  for (let j = m - 1; j >= 0; j--) {
+    // Events first, then censorings: with no censoring at the last time, risk === events exactly.
+    acc = ev[j]! + cen[j]! + acc;
+    risk[j] = acc;
+  }
+  return { times: Float64Array.from(times), nRisk: risk, nEvent: Float64Array.from(ev), nCensor: Float64Array.from(cen), index };
 }
 
 /** Index of the last curve time ≤ t, or −1. */
@@ -172,58 +199,168 @@ export function medianSurvival(curve: SurvivalCurve): number | null {
   return null;
 }
 
+export interface LogRankTest {
+  readonly kind: 'LogRankTest';
+  /** The group values, sorted (numbers ascending, text in code-point order), as survdiff's levels. */
+  readonly groups: readonly (number | string)[];
+  /** Observed (weighted) events per group, in the order of `groups`. */
+  readonly observed: readonly number[];
+  /** Expected events per group under no difference. */
+  readonly expected: readonly number[];
+  /** (O − E)ᵀ V⁻ (O − E), groups with no expected events and the first group left out, as survdiff. */
+  readonly chisq: number;
+  /** Number of groups with expected events, minus 1 (survdiff's df). */
+  readonly df: number;
+  readonly pValue: number;
+}
+
 /**
- * Two-group log-rank test as R `survdiff(Surv(time, event) ~ group)`: chi-square on 1 df.
- * Weights, when given, scale events and risk sets (a weighted generalisation; R's survdiff has
- * no case weights). Cost: O(n log n).
+ * Log-rank test for k ≥ 2 groups as R `survdiff(Surv(time, event) ~ group)` (rho = 0): chi-square
+ * on k − 1 degrees of freedom, each level its own group (levels are never merged). Weights, when
+ * given, scale events and risk sets (a weighted generalisation; R's survdiff has no case
+ * weights). Cost: O(n log n + times × k²).
+ * @throws CounterfactError when fewer than two groups have units, or a group value is missing.
+ * @example logRankTest(time, event, [0, 0, 1, 1, 2, 2]).df // 2
  */
-export function logRankTest(time: ArrayLike<number>, event: ArrayLike<number>, group: ArrayLike<number>, weights?: ArrayLike<number>) {
+export function logRankTest(
+  time: ArrayLike<number>,
+  event: ArrayLike<number>,
+  group: ArrayLike<number | string | null>,
+  weights?: ArrayLike<number>,
+): LogRankTest {
   validate(time, event, weights);
   const n = time.length;
-  const idx = Array.from({ length: n }, (_, i) => i).filter((i) => !weights || weights[i]! > 0);
+  if (group.length !== n) {
+    throw new CounterfactError({ code: 'bad_argument', column: 'group', message: `group has ${group.length} values but time has ${n}` });
+  }
+  const keep = (i: number) => !weights || weights[i]! > 0;
+  const bad: number[] = [];
+  let badCount = 0;
+  const values = new Set<number | string>();
+  for (let i = 0; i < n; i++) {
+    if (!keep(i)) continue;
+    const v = group[i];
+    if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) {
+      badCount++;
+      if (bad.length < 5) bad.push(i);
+    } else values.add(v);
+  }
+  if (badCount) {
+    throw new CounterfactError({
+      code: 'missing_values',
+      column: 'group',
+      rows: bad,
+      count: badCount,
+      message: `log-rank test: ${badCount} unit(s) have no group (${describeRows(bad, badCount)}): give every unit a group or leave it out`,
+    });
+  }
+  const levels = [...values].sort((x, y) =>
+    typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0,
+  );
+  const k = levels.length;
+  if (k < 2) {
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: 'group',
+      message: `log-rank test needs at least two groups; the data hold ${k === 0 ? 'none' : `only ${JSON.stringify(levels[0])}`}`,
+    });
+  }
+  const code = new Map(levels.map((l, j) => [l, j]));
+  const gOf = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) if (keep(i)) gOf[i] = code.get(group[i]!)!;
+  const idx = Array.from({ length: n }, (_, i) => i).filter(keep);
   idx.sort((a, b) => time[a]! - time[b]!);
-  let n1 = 0,
-    n0 = 0;
-  for (const i of idx) {
-    const w = weights ? weights[i]! : 1;
-    if (group[i]) n1 += w;
-    else n0 += w;
-  }
-  let O1 = 0,
-    E1 = 0,
-    V = 0,
-    O0 = 0;
-  let k = 0;
-  while (k < idx.length) {
-    const t = time[idx[k]!]!;
-    let d1 = 0,
-      d0 = 0,
-      r1 = 0,
-      r0 = 0;
-    while (k < idx.length && time[idx[k]!] === t) {
-      const i = idx[k]!;
+  // Risk sets per group, from the right (suffix sums): no running subtraction.
+  const times: number[] = [];
+  const dG: number[][] = [];
+  const rG: number[][] = [];
+  let p = 0;
+  while (p < idx.length) {
+    const t = time[idx[p]!]!;
+    const d = new Array<number>(k).fill(0);
+    const r = new Array<number>(k).fill(0);
+    while (p < idx.length && time[idx[p]!] === t) {
+      const i = idx[p]!;
       const w = weights ? weights[i]! : 1;
-      if (event[i]) {
-        if (group[i]) d1 += w;
-        else d0 += w;
-      }
-      if (group[i]) r1 += w;
-      else r0 += w;
-      k++;
+      if (event[i]) d[gOf[i]!]! += w;
+      r[gOf[i]!]! += w;
+      p++;
     }
-    const d = d1 + d0;
-    const N = n1 + n0;
-    if (d > 0 && N > 0) {
-      O1 += d1;
-      O0 += d0;
-      E1 += (d * n1) / N;
-      if (N > 1) V += (d * (n1 / N) * (1 - n1 / N) * (N - d)) / (N - 1);
-    }
-    n1 -= r1;
-    n0 -= r0;
+    times.push(t);
+    dG.push(d);
+    rG.push(r);
   }
-  const chisq = V > 0 ? (O1 - E1) ** 2 / V : 0;
-  return { observed: [O0, O1] as const, expected: [O0 + O1 - E1, E1] as const, chisq, df: 1, pValue: 1 - chiSquareCdf(chisq, 1) };
+  const nr = new Array<number>(k).fill(0);
+  const O = new Array<number>(k).fill(0);
+  const E = new Array<number>(k).fill(0);
+  const V = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  for (let j = times.length - 1; j >= 0; j--) {
+    for (let g = 0; g < k; g++) nr[g] = rG[j]![g]! + nr[g]!;
+    let d = 0;
+    let N = 0;
+    for (let g = 0; g < k; g++) {
+      d += dG[j]![g]!;
+      N += nr[g]!;
+    }
+    if (!(d > 0 && N > 0)) continue;
+    for (let g = 0; g < k; g++) {
+      O[g]! += dG[j]![g]!;
+      E[g]! += (d * nr[g]!) / N;
+    }
+    if (N > 1) {
+      const f = (d * (N - d)) / (N - 1);
+      for (let a = 0; a < k; a++) {
+        const pa = nr[a]! / N;
+        for (let b = 0; b < k; b++) V[a]![b]! += f * pa * ((a === b ? 1 : 0) - nr[b]! / N);
+      }
+    }
+  }
+  // survdiff: drop the groups with no expected events, then the first remaining one.
+  const used = levels.map((_, g) => g).filter((g) => E[g]! > 0);
+  const df = used.length - 1;
+  let chisq = 0;
+  if (df > 0) {
+    const rest = used.slice(1);
+    const u = rest.map((g) => O[g]! - E[g]!);
+    const M = rest.map((a) => rest.map((b) => V[a]![b]!));
+    const x = solveSymmetric(M, u);
+    if (x === null) {
+      throw new CounterfactError({
+        code: 'bad_argument',
+        column: 'group',
+        message: `log-rank test: the variance of the ${k} groups' observed − expected events is singular (groups ${levels.map((l) => JSON.stringify(l)).join(', ')}); combine groups deliberately or test them two at a time`,
+      });
+    }
+    chisq = x.reduce((s, xi, j) => s + xi * u[j]!, 0);
+  }
+  return Object.freeze({
+    kind: 'LogRankTest',
+    groups: levels,
+    observed: O,
+    expected: E,
+    chisq,
+    df,
+    pValue: df > 0 ? 1 - chiSquareCdf(chisq, df) : NaN,
+  });
+}
+
+/** Solve M x = b for a small symmetric positive (semi)definite M by Gaussian elimination; null when singular. */
+function solveSymmetric(M: number[][], b: number[]): number[] | null {
+  const n = b.length;
+  const A = M.map((row, i) => [...row, b[i]!]);
+  const scale = Math.max(...M.map((r, i) => Math.abs(r[i]!)), 0);
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(A[r]![c]!) > Math.abs(A[piv]![c]!)) piv = r;
+    if (!(Math.abs(A[piv]![c]!) > 1e-12 * scale)) return null;
+    [A[c], A[piv]] = [A[piv]!, A[c]!];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = A[r]![c]! / A[c]![c]!;
+      for (let q = c; q <= n; q++) A[r]![q]! -= f * A[c]![q]!;
+    }
+  }
+  return A.map((row, i) => row[n]! / row[i]!);
 }
 
 export interface SurvivalDifferencePoint {
@@ -231,43 +368,232 @@ export interface SurvivalDifferencePoint {
   readonly survivalTreated: number;
   readonly survivalControl: number;
   readonly difference: number;
-  readonly se: number;
-  readonly ciLower: number;
-  readonly ciUpper: number;
+  /** null when it cannot be estimated (no variation: e.g. no event yet in either group). */
+  readonly se: number | null;
+  readonly ciLower: number | null;
+  readonly ciUpper: number | null;
 }
+
+/** One time of the survival curves with the SE the difference uses (`seLabel`) and its log-scale CI. */
+export interface SurvivalBandPoint {
+  readonly time: number;
+  readonly survival: number;
+  readonly se: number;
+  readonly lower: number;
+  readonly upper: number;
+}
+
+export type SurvivalSeMethod = 'robust' | 'independent' | 'bootstrap';
 
 export interface SurvivalDifference {
   readonly kind: 'SurvivalDifference';
   readonly points: readonly SurvivalDifferencePoint[];
   readonly treated: SurvivalCurve;
   readonly control: SurvivalCurve;
-  readonly logRank: ReturnType<typeof logRankTest>;
+  /** S and its CI on `bandTimes` for each group, with the robust SE ('robust', 'bootstrap') or Greenwood ('independent'). */
+  readonly bands: { readonly treated: readonly SurvivalBandPoint[]; readonly control: readonly SurvivalBandPoint[] };
+  readonly logRank: LogRankTest;
   readonly medianTreated: number | null;
   readonly medianControl: number | null;
-  readonly se: 'independent' | 'bootstrap';
+  readonly se: SurvivalSeMethod;
+  /** What the SE is, for every place it is printed, e.g. "robust (clustered by matched set)". */
+  readonly seLabel: string;
+  /** What the SE of the curve bands is. */
+  readonly bandSeLabel: string;
   readonly reps: number | null;
   readonly seed: number | null;
   readonly level: number;
   readonly nTreated: number;
   readonly nControls: number;
+  readonly warnings: readonly string[];
+}
+
+export const SURVIVAL_SE_LABELS = {
+  robust: 'robust (clustered by matched set)',
+  robustUnits: 'robust (infinitesimal jackknife, each unit its own cluster: no matched sets)',
+  independent: 'Greenwood (independent groups)',
+} as const;
+
+/** A unit's share of the influence in a cluster: `share` is its weight (split over the matched sets it is in). */
+interface Memberships {
+  readonly unit: Int32Array;
+  readonly cluster: Int32Array;
+  readonly share: Float64Array;
+  readonly nClusters: number;
+}
+
+/** Everything the influence of a unit on S(t) needs (survival 3.x survfitKM's infinitesimal jackknife). */
+interface KmInfluence {
+  readonly times: Float64Array;
+  readonly S: Float64Array;
+  /** Σ_{l ≤ j} d_l / (Y_l (Y_l − d_l)), finite before S reaches 0. */
+  readonly A: Float64Array;
+  /** 1 / (Y_j − d_j), 0 where Y_j = d_j. */
+  readonly inv: Float64Array;
+  readonly index: Int32Array;
+  readonly event: ArrayLike<number>;
+}
+
+function kmInfluence(time: ArrayLike<number>, event: ArrayLike<number>, weights: ArrayLike<number>): KmInfluence {
+  const g = distinctTimes(time, event, weights);
+  const m = g.times.length;
+  const S = new Float64Array(m);
+  const A = new Float64Array(m);
+  const inv = new Float64Array(m);
+  let s = 1;
+  let a = 0;
+  for (let j = 0; j < m; j++) {
+    const d = g.nEvent[j]!;
+    const y = g.nRisk[j]!;
+    if (d > 0) {
+      s = d === y ? 0 : s * (1 - d / y);
+      if (y > d) a += d / (y * (y - d));
+    }
+    S[j] = s;
+    A[j] = a;
+    inv[j] = y > d ? 1 / (y - d) : 0;
+  }
+  return { times: g.times, S, A, inv, index: g.index, event };
+}
+
+/** Last distinct time index ≤ t, or −1. */
+function stepOf(times: Float64Array, t: number): number {
+  let lo = 0,
+    hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/**
+ * ∂S(t_j)/∂w_i: −S_j [δ_i 1(k_i ≤ j) / (Y_{k_i} − d_{k_i}) − A_{min(j, k_i)}], the derivative of
+ * S_j = Π (1 − d_l / Y_l) with respect to unit i's weight (k_i: its time's index). 0 once S = 0.
+ */
+function influence(f: KmInfluence, i: number, j: number): number {
+  if (j < 0) return 0;
+  const s = f.S[j]!;
+  if (s === 0) return 0;
+  const k = f.index[i]!;
+  if (k < 0) return 0;
+  const dn = f.event[i] && k <= j ? f.inv[k]! : 0;
+  return -s * (dn - f.A[k < j ? k : j]!);
+}
+
+/**
+ * Robust (infinitesimal-jackknife) standard error of the weighted Kaplan–Meier S(t) at each of
+ * `times`, clustered by `cluster` (each unit its own cluster when null): √Σ_c (Σ_{i∈c} w_i ∂S/∂w_i)².
+ * Equal to R `summary(survfit(Surv(time, event) ~ 1, weights = w, robust = TRUE, cluster = cluster), times = t)$std.err`
+ * (survival 3.5-3, whose default with non-integer weights is this robust SE).
+ * Cost: O(n log n + n × times).
+ * @example robustSurvivalSe(time, event, w, subclass, [24, 60])
+ */
+export function robustSurvivalSe(
+  time: ArrayLike<number>,
+  event: ArrayLike<number>,
+  weights: ArrayLike<number> | null,
+  cluster: ArrayLike<number> | null,
+  times: readonly number[],
+): Float64Array {
+  const n = time.length;
+  const w = weights ?? new Float64Array(n).fill(1);
+  validate(time, event, w);
+  if (cluster && cluster.length !== n) {
+    throw new CounterfactError({ code: 'bad_argument', column: 'cluster', message: `cluster has ${cluster.length} values but time has ${n}` });
+  }
+  const codes = new Map<number, number>();
+  const unit: number[] = [];
+  const cl: number[] = [];
+  const share: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!(w[i]! > 0)) continue;
+    const c = cluster ? cluster[i]! : i;
+    if (!codes.has(c)) codes.set(c, codes.size);
+    unit.push(i);
+    cl.push(codes.get(c)!);
+    share.push(w[i]!);
+  }
+  const f = kmInfluence(time, event, w);
+  const mem: Memberships = { unit: Int32Array.from(unit), cluster: Int32Array.from(cl), share: Float64Array.from(share), nClusters: codes.size };
+  return Float64Array.from(times, (t) => Math.sqrt(clusterVariance([{ f, mem, sign: 1 }], stepOf, t)));
+}
+
+/** Σ_c (Σ_parts sign Σ_{i∈c} share_i ∂S/∂w_i)² at time t, for one curve or a difference of two. */
+function clusterVariance(parts: readonly { f: KmInfluence; mem: Memberships; sign: number }[], step: typeof stepOf, t: number): number {
+  const nc = Math.max(...parts.map((p) => p.mem.nClusters));
+  const acc = new Float64Array(nc);
+  for (const { f, mem, sign } of parts) {
+    const j = step(f.times, t);
+    if (j < 0) continue;
+    for (let r = 0; r < mem.unit.length; r++) acc[mem.cluster[r]!]! += sign * mem.share[r]! * influence(f, mem.unit[r]!, j);
+  }
+  let v = 0;
+  for (let c = 0; c < nc; c++) v += acc[c]! * acc[c]!;
+  return v;
+}
+
+/**
+ * Matched-set memberships of the matched units of one group: a focal unit (treated, for the
+ * ATT) is in its own set; a matched unit of the other group is in the set of every focal unit it
+ * serves, its weight split in proportion to the pair weights — MatchIt's `get_matches` layout
+ * with `id = subclass`. Matched units in no pair (weighting methods) are their own cluster.
+ */
+function matchedSets(match: MatchResult, weights: Float64Array): Memberships & { sets: boolean } {
+  const n = match.nUnits;
+  const p = match.pairs;
+  const pairTotal = new Float64Array(n);
+  for (let m = 0; m < p.treated.length; m++) pairTotal[p.control[m]!]! += p.weight[m]!;
+  const inPair = new Uint8Array(n);
+  for (let m = 0; m < p.treated.length; m++) inPair[p.treated[m]!] = 1;
+  const unit: number[] = [];
+  const cl: number[] = [];
+  const share: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!(weights[i]! > 0)) continue;
+    if (inPair[i] || !(pairTotal[i]! > 0)) {
+      unit.push(i);
+      cl.push(i);
+      share.push(weights[i]!);
+    }
+  }
+  for (let m = 0; m < p.treated.length; m++) {
+    const c = p.control[m]!;
+    if (!(weights[c]! > 0) || !(pairTotal[c]! > 0)) continue;
+    unit.push(c);
+    cl.push(p.treated[m]!);
+    share.push((weights[c]! * p.weight[m]!) / pairTotal[c]!);
+  }
+  return { unit: Int32Array.from(unit), cluster: Int32Array.from(cl), share: Float64Array.from(share), nClusters: n, sets: p.treated.length > 0 };
 }
 
 /**
  * S_T(t) − S_C(t) on a matched sample: Kaplan–Meier of the matched treated (weight 1) and of
- * the matched controls (matching weights), at each time in `times`. SE 'independent': from the
- * two Greenwood variances; 'bootstrap': resampling matched sets (a treated unit with its
- * controls) with the given seeded generator — better when controls are reused.
- * Cost: O(n log n) ('independent'), O(reps × n log n) ('bootstrap').
+ * the matched controls (matching weights), at each time in `times`.
+ * SE 'robust' (default, as R survfit with non-integer weights): infinitesimal jackknife clustered
+ * by matched set — each curve's SE equals `survfit(…, weights = w, robust = TRUE, id = subclass)`,
+ * and the SE of the difference adds the covariance of a treated unit and its own controls.
+ * 'independent': the two Greenwood variances (case weights taken as frequencies; too small with
+ * matching weights). 'bootstrap': resampling matched sets with the given seeded generator.
+ * An SE that cannot be estimated (0: no event yet in either group) is null with a warning.
+ * Cost: O(n log n + n × times) ('robust', 'independent'), O(reps × n log n) ('bootstrap').
  * @example survivalDifference(time, event, match, { times: [24, 60] }).points[1].difference // 0.11
  */
 export function survivalDifference(
   time: ArrayLike<number>,
   event: ArrayLike<number>,
   match: MatchResult,
-  options: { times: readonly number[]; se?: 'independent' | 'bootstrap'; reps?: number; rng?: Rng; level?: number },
+  options: { times: readonly number[]; se?: SurvivalSeMethod; reps?: number; rng?: Rng; level?: number; bandTimes?: readonly number[] },
 ): SurvivalDifference {
   const level = options.level ?? 0.95;
-  const seMethod = options.se ?? 'independent';
+  const seMethod = options.se ?? 'robust';
+  if (seMethod !== 'robust' && seMethod !== 'independent' && seMethod !== 'bootstrap')
+    throw new CounterfactError({
+      code: 'bad_argument',
+      column: 'se',
+      message: `se must be 'robust', 'independent' or 'bootstrap', received ${JSON.stringify(seMethod)}`,
+    });
   const n = match.nUnits;
   if (time.length !== n)
     throw new CounterfactError({ code: 'bad_argument', column: 'time', message: `time has ${time.length} values but the match has ${n} units` });
@@ -277,7 +603,7 @@ export function survivalDifference(
   const wC = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     if (!match.matched[i]) continue;
-    if (match.treatment[i]) wT[i] = 1;
+    if (match.treatment[i]) wT[i] = match.estimand === 'ATC' ? match.weights[i]! : 1;
     else wC[i] = match.weights[i]!;
   }
   const kmT = kaplanMeier(time, event, wT, level);
@@ -287,6 +613,26 @@ export function survivalDifference(
   const both = new Float64Array(n);
   for (let i = 0; i < n; i++) both[i] = wT[i]! + wC[i]!;
   const logRank = logRankTest(time, event, groups, both);
+  const warnings: string[] = [];
+  // Robust pieces: influence of each unit on each curve, matched-set memberships.
+  const fT = kmInfluence(time, event, wT);
+  const fC = kmInfluence(time, event, wC);
+  const setsT = matchedSets(match, wT);
+  const setsC = matchedSets(match, wC);
+  const robustVar = (t: number, which: 'T' | 'C' | 'diff') =>
+    clusterVariance(
+      which === 'T'
+        ? [{ f: fT, mem: setsT, sign: 1 }]
+        : which === 'C'
+          ? [{ f: fC, mem: setsC, sign: 1 }]
+          : [
+              { f: fT, mem: setsT, sign: 1 },
+              { f: fC, mem: setsC, sign: -1 },
+            ],
+      stepOf,
+      t,
+    );
+  const robustLabel = setsT.sets ? SURVIVAL_SE_LABELS.robust : SURVIVAL_SE_LABELS.robustUnits;
   let bootSe: number[] | null = null;
   const reps = options.reps ?? 200;
   if (seMethod === 'bootstrap') {
@@ -322,27 +668,65 @@ export function survivalDifference(
       return Math.sqrt(d.reduce((s, x) => s + (x - m) ** 2, 0) / (d.length - 1));
     });
   }
+  const seLabel =
+    seMethod === 'robust'
+      ? robustLabel
+      : seMethod === 'independent'
+        ? SURVIVAL_SE_LABELS.independent
+        : `bootstrap (${reps} resamples of matched sets, seed ${options.rng!.seed})`;
   const points = options.times.map((t, j) => {
     const a = survivalAt(kmT, t);
     const b = survivalAt(kmC, t);
     const diff = a.survival - b.survival;
-    const se = bootSe ? bootSe[j]! : Math.sqrt(a.stdErr ** 2 + b.stdErr ** 2);
-    return { time: t, survivalTreated: a.survival, survivalControl: b.survival, difference: diff, se, ciLower: diff - z * se, ciUpper: diff + z * se };
+    const raw = bootSe ? bootSe[j]! : seMethod === 'robust' ? Math.sqrt(robustVar(t, 'diff')) : Math.sqrt(a.stdErr ** 2 + b.stdErr ** 2);
+    const ok = Number.isFinite(raw) && raw > 0;
+    if (!ok)
+      warnings.push(
+        `survival difference at ${t}: its ${seLabel} SE cannot be estimated (${Number.isFinite(raw) ? 'no variation: no event by then in either group, or every unit failed' : 'not finite'}); SE and CI left empty`,
+      );
+    const se = ok ? raw : null;
+    return {
+      time: t,
+      survivalTreated: a.survival,
+      survivalControl: b.survival,
+      difference: diff,
+      se,
+      ciLower: ok ? diff - z * raw : null,
+      ciUpper: ok ? diff + z * raw : null,
+    };
   });
+  const greenwoodBands = seMethod === 'independent';
+  const band = (curve: SurvivalCurve, which: 'T' | 'C', t: number): SurvivalBandPoint => {
+    const s = survivalAt(curve, t);
+    const se = greenwoodBands ? s.stdErr : Math.sqrt(robustVar(t, which));
+    const logSe = s.survival > 0 ? se / s.survival : NaN;
+    return {
+      time: t,
+      survival: s.survival,
+      se,
+      lower: s.survival > 0 ? s.survival * Math.exp(-z * logSe) : NaN,
+      upper: s.survival > 0 ? Math.min(1, s.survival * Math.exp(z * logSe)) : NaN,
+    };
+  };
+  const bandTimes = options.bandTimes ?? options.times;
   return Object.freeze({
     kind: 'SurvivalDifference',
     points,
     treated: kmT,
     control: kmC,
+    bands: { treated: bandTimes.map((t) => band(kmT, 'T', t)), control: bandTimes.map((t) => band(kmC, 'C', t)) },
     logRank,
     medianTreated: medianSurvival(kmT),
     medianControl: medianSurvival(kmC),
     se: seMethod,
+    seLabel,
+    bandSeLabel: greenwoodBands ? SURVIVAL_SE_LABELS.independent : robustLabel,
     reps: seMethod === 'bootstrap' ? reps : null,
     seed: seMethod === 'bootstrap' ? options.rng!.seed : null,
     level,
     nTreated: match.counts.matchedTreated,
     nControls: match.counts.matchedControls,
+    warnings,
   });
 }
 

@@ -1,2 +1,3 @@
 export * from './rosenbaum.js';
 export * from './confounder.js';
+export * from './applicability.js';

@@ -5,17 +5,16 @@
  */
 import type { EffectEstimate, MatchResult } from '../contracts.js';
 import { costPerExtra } from '../costs/index.js';
-import { dateColumnToDays } from '../data/dates.js';
 import { columnLabels, getColumn, getNumeric, takeRows, withColumn, type Table } from '../data/table.js';
 import { CounterfactError } from '../problems.js';
 import { estimateATT } from '../effects/index.js';
 import { evaluateDesign, type DesignResult } from '../evaluate.js';
 import { estimateBySubgroup } from '../heterogeneity/index.js';
-import { estimateATTCurve, prepareSpells, survivalAt, survivalDifference, type Spells, type SurvivalCurve } from '../outcomes/index.js';
+import { estimateATTCurve, prepareSpells, referenceDaysOf, survivalDifference, type Spells, type SurvivalBandPoint } from '../outcomes/index.js';
 import { createRng } from '../random.js';
 import { VERSION } from '../version.js';
 import { matchingMethod } from '../matching/methods.js';
-import { eValueForATT, rosenbaumFromMatch, simulatedConfounder } from '../sensitivity/index.js';
+import { eValueForATT, rosenbaumFromMatch, sensitivityNotApplicable, simulatedConfounder } from '../sensitivity/index.js';
 import type { Study } from './schema.js';
 import { overlapBins, type OverlapBin } from '../report/overlap.js';
 import { suppressStudyResults, type PublicCounts, type SuppressionReport } from '../privacy/study.js';
@@ -55,10 +54,14 @@ export interface OutcomeResult {
       survivalTreated: number;
       survivalControl: number;
       difference: number;
-      se: number;
-      ciLower: number;
-      ciUpper: number;
+      se: Num;
+      ciLower: Num;
+      ciUpper: Num;
     }[];
+    /** What the SE of the differences is, e.g. "robust (clustered by matched set)" or "Greenwood (independent groups)". */
+    readonly se: string;
+    /** What the SE behind the curves' confidence bands is. */
+    readonly bandSe: string;
     readonly treated: readonly { time: number; survival: Num; lower: Num; upper: Num }[];
     readonly control: readonly { time: number; survival: Num; lower: Num; upper: Num }[];
     readonly logRank: { chisq: number; pValue: number };
@@ -141,14 +144,15 @@ function summary(e: EffectEstimate): EffectSummary {
   };
 }
 
-function curveGrid(c: SurvivalCurve, maxTime: number) {
-  const out: { time: number; survival: Num; lower: Num; upper: Num }[] = [];
+function curveGridTimes(maxTime: number): number[] {
+  const out: number[] = [];
   const step = maxTime > 120 ? 6 : 1;
-  for (let t = 0; t <= maxTime; t += step) {
-    const s = survivalAt(c, t);
-    out.push({ time: t, survival: num(s.survival), lower: num(t === 0 ? 1 : s.lower), upper: num(t === 0 ? 1 : s.upper) });
-  }
+  for (let t = 0; t <= maxTime; t += step) out.push(t);
   return out;
+}
+
+function curveGrid(band: readonly SurvivalBandPoint[]) {
+  return band.map((b) => ({ time: b.time, survival: num(b.survival), lower: num(b.time === 0 ? 1 : b.lower), upper: num(b.time === 0 ? 1 : b.upper) }));
 }
 
 /**
@@ -237,7 +241,7 @@ export function runStudyWithMatch(
         spells = prepareSpells(data.spells!, { id: o.spellColumns.id ?? study.id, start: o.spellColumns.start, end: o.spellColumns.end }, ids);
         for (const x of spells.exclusions) warnings.push(`${x.count} contract spell(s) excluded: ${x.reason}`);
       }
-      const referenceDays = dateColumnToDays(table, o.referenceDate, true);
+      const referenceDays = referenceDaysOf(table, o.referenceDate, 'referenceDate column');
       const curve = estimateATTCurve(table, match, {
         spells,
         referenceDays,
@@ -246,6 +250,7 @@ export function runStudyWithMatch(
         varMatches: study.varMatches,
         level: study.level,
       });
+      warnings.push(...curve.warnings);
       const last = curve.estimates[curve.estimates.length - 1]!;
       outcomes.push({
         type: 'spells',
@@ -257,9 +262,17 @@ export function runStudyWithMatch(
     } else {
       const time = getNumeric(table, o.time, 'survival time');
       const event = getNumeric(table, o.event, 'event');
-      const d = survivalDifference(time, event, match, { times: o.times, se: o.se, reps: o.reps, rng: createRng(study.seed), level: study.level });
-      const lastPoint = d.points[d.points.length - 1]!;
       const maxT = Math.max(...o.times);
+      const d = survivalDifference(time, event, match, {
+        times: o.times,
+        se: o.se,
+        reps: o.reps,
+        rng: createRng(study.seed),
+        level: study.level,
+        bandTimes: curveGridTimes(maxT),
+      });
+      warnings.push(...d.warnings);
+      const lastPoint = d.points[d.points.length - 1]!;
       outcomes.push({
         type: 'survival',
         label: o.label ?? `survival (${o.time})`,
@@ -274,12 +287,14 @@ export function runStudyWithMatch(
           naive: null,
           nTreated: d.nTreated,
           nControls: d.nControls,
-          method: `Kaplan–Meier difference at ${maxT}, SE ${o.se}`,
+          method: `Kaplan–Meier difference at ${maxT}, SE ${d.seLabel}`,
         },
         survival: {
           points: d.points.map((p) => ({ ...p })),
-          treated: curveGrid(d.treated, maxT),
-          control: curveGrid(d.control, maxT),
+          se: d.seLabel,
+          bandSe: d.bandSeLabel,
+          treated: curveGrid(d.bands.treated),
+          control: curveGrid(d.bands.control),
           logRank: { chisq: d.logRank.chisq, pValue: d.logRank.pValue },
           medianTreated: d.medianTreated,
           medianControl: d.medianControl,
@@ -327,7 +342,7 @@ export function runStudyWithMatch(
         const sp = prepareSpells(data.spells!, { id: first.spellColumns.id ?? study.id, start: first.spellColumns.start, end: first.spellColumns.end }, subIds);
         const c = estimateATTCurve(sub, d.match, {
           spells: sp,
-          referenceDays: dateColumnToDays(sub, first.referenceDate, true),
+          referenceDays: referenceDaysOf(sub, first.referenceDate, 'referenceDate column'),
           horizons: [first.horizons[first.horizons.length - 1]!],
           se: curveSe(se),
           varMatches: study.varMatches,
@@ -418,9 +433,17 @@ export function runStudyWithMatch(
       };
     } else notes.push('The simulated-confounder analysis needs a binary outcome column as the first outcome: not computed');
   }
-  if (study.sensitivity.evalue && headline) {
-    const e = eValueForATT(headline.effect);
-    evalue = { riskRatio: e.riskRatio, eValue: e.eValue, eValueCi: e.eValueCi };
+  if (study.sensitivity.evalue) {
+    const first = study.outcomes[0]!;
+    const why = sensitivityNotApplicable(
+      'evalue',
+      first.type === 'survival' ? { type: 'survival' } : headline ? { type: headline.spell ? 'spells' : 'binary', meanControl: headline.effect.meanControl } : null,
+    );
+    if (why) notes.push(why);
+    else {
+      const e = eValueForATT(headline!.effect);
+      evalue = { riskRatio: e.riskRatio, eValue: e.eValue, eValueCi: e.eValueCi };
+    }
   }
   progress({ stage: 'done', fraction: 1 });
   const p = design.propensity;

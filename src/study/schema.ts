@@ -30,7 +30,7 @@ const outcome = z.discriminatedUnion('type', [
     time: z.string().min(1),
     event: z.string().min(1),
     times: z.array(z.number().positive()).min(1),
-    se: z.enum(['independent', 'bootstrap']).default('independent'),
+    se: z.enum(['robust', 'independent', 'bootstrap']).default('robust'),
     reps: z.number().int().min(20).default(200),
     label: z.string().optional(),
   }),
@@ -47,6 +47,12 @@ export const studySchema = z.strictObject({
     spells: z.string().min(1).optional(),
     delimiter: z.enum([',', ';', '\t', '|', 'auto']).default('auto'),
     decimal: z.enum(['.', ',', 'auto']).default('auto'),
+    /** Thousands separator stripped from numbers ("1.234,5" with decimal ','). */
+    thousands: z.enum(['.', ',', "'", ' ']).optional(),
+    /** Text encoding of CSV files (default utf-8; invalid UTF-8 is refused). */
+    encoding: z.enum(['utf-8', 'latin1', 'windows-1252', 'utf-16le', 'utf-16be']).optional(),
+    /** 'text': the id column (in persons and spells) is read exactly as written, never as a number. */
+    idType: z.enum(['auto', 'text']).default('auto'),
   }),
   id: z.string().min(1),
   /** 0/1 treatment column; or give `arms` instead. */
