@@ -6,9 +6,35 @@ export interface CliIO {
   readonly isTTY: boolean;
 }
 
+/**
+ * A stream the reader closed (`counterfact … | head`): the write fails with EPIPE. The
+ * command then goes on quietly (files it writes are still written) and stops printing, with
+ * no message and its own exit code.
+ */
+function quietWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  let listening = false;
+  return (text) => {
+    if (closed) return;
+    if (!listening) {
+      listening = true;
+      stream.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') closed = true;
+        else throw e;
+      });
+    }
+    try {
+      stream.write(text);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') closed = true;
+      else throw e;
+    }
+  };
+}
+
 export const processIO: CliIO = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
+  out: quietWriter(process.stdout),
+  err: quietWriter(process.stderr),
   isTTY: Boolean(process.stderr.isTTY),
 };
 

@@ -5,6 +5,7 @@
  */
 import { CounterfactError } from '../problems.js';
 import { VERSION } from '../version.js';
+import { cliWording, didYouMean } from './args.js';
 import { estimateCommand } from './estimate.js';
 import { processIO, type CliIO } from './io.js';
 
@@ -36,6 +37,7 @@ Run "counterfact <command> --help" for a command's options.
 /** Run the CLI with the given arguments; returns the exit code (never throws). */
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   const [name, ...rest] = argv;
+  const wording = name === 'estimate' ? 'flags' : name === 'run' ? 'study' : null;
   try {
     if (!name || name === '--help' || name === '-h' || name === 'help') {
       io.out(MAIN_HELP);
@@ -46,19 +48,34 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
       return 0;
     }
     const cmd = COMMANDS[name];
-    if (!cmd) {
-      io.err(`counterfact: unknown command "${name}"\n\n${MAIN_HELP}`);
+    if (!cmd || !Object.hasOwn(COMMANDS, name)) {
+      const guess = didYouMean(name.replace(/^-+/, ''), Object.keys(COMMANDS));
+      io.err(`counterfact: unknown command ${JSON.stringify(name.slice(0, 60))}${guess ? `; did you mean "${guess}"?` : ''}\n\n${MAIN_HELP}`);
       return 2;
     }
-    return await (await cmd.run())(rest, io);
+    // Library messages reworded to name this command's flags (estimate) or study-file keys (run).
+    const cmdIO = wording ? { ...io, isTTY: io.isTTY, err: (t: string) => io.err(cliWording(t, wording)) } : io;
+    return await (await cmd.run())(rest, cmdIO);
   } catch (e) {
     if (e instanceof CounterfactError) {
-      io.err(`counterfact ${name}: ${e.problems.length > 1 ? 'bad input:\n' : ''}${e.message}\n`);
+      const text = wording ? cliWording(e.message, wording) : e.message;
+      io.err(`counterfact ${name}: ${e.problems.length > 1 ? 'bad input:\n' : ''}${text}\n`);
       return 2;
     }
     const err = e as Error;
-    if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') {
-      io.err(`counterfact ${name}: file not found: ${(err as NodeJS.ErrnoException).path ?? err.message}\n`);
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC' || code === 'EROFS') {
+      const path = (err as NodeJS.ErrnoException).path ?? err.message;
+      const what: Record<string, string> = {
+        ENOENT: 'file or folder not found',
+        EISDIR: 'a folder where a file is needed',
+        ENOTDIR: 'a file where a folder is needed',
+        EACCES: 'permission denied',
+        EPERM: 'permission denied',
+        ENOSPC: 'no space left on the device',
+        EROFS: 'read-only file system',
+      };
+      io.err(`counterfact ${name}: ${what[code]!}: ${path}; check the paths given to this command\n`);
       return 2;
     }
     io.err(`counterfact ${name}: internal error: ${err?.message ?? String(e)}\n`);

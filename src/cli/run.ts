@@ -3,11 +3,12 @@
  * `counterfact init [DIR]`: write an example study next to a small example data set.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { columnLabels, getColumn } from '../data/table.js';
 import { readTableFile } from '../io/readTable.js';
+import { checkInputFile, checkOutputFolder, checkOutputs, type InputRef, type OutputFile, OutputSession, writeOutputs, writeText } from '../io/outputs.js';
 import { writeTableFile } from '../io/write.js';
 import { CounterfactError } from '../problems.js';
 import { renderReport } from '../report/index.js';
@@ -136,7 +137,11 @@ export function readStudyFile(path: string) {
 }
 
 export async function runCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const { flags, positionals } = parseFlags(argv, { out: { type: 'string' }, matches: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, true);
+  const { flags, positionals } = parseFlags(
+    argv,
+    { out: { type: 'string' }, matches: { type: 'boolean' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    true,
+  );
   if (flags.help) {
     io.out(RUN_HELP);
     return 0;
@@ -144,44 +149,71 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   if (positionals.length !== 1)
     throw new CounterfactError({ code: 'bad_argument', message: 'give exactly one study file: counterfact run STUDY.yaml (see --help)' });
   const studyPath = resolve(positionals[0]!);
+  if (existsSync(studyPath)) checkInputFile(studyPath, 'the study file');
   const study = readStudyFile(studyPath);
   const base = dirname(studyPath);
-  const progress = createProgress(io, 'run');
-  progress.update('reading data', 0);
-  const opts = { delimiter: study.data.delimiter, decimal: study.data.decimal } as const;
   const personsPath = resolve(base, study.data.persons);
-  const persons = await readTableFile(personsPath, opts);
-  const inputs = [{ role: 'persons', file: study.data.persons, sha256: sha256(personsPath), rows: persons.table.nRows }];
-  let spellsTable: Awaited<ReturnType<typeof readTableFile>>['table'] | undefined;
-  if (study.data.spells) {
-    const spellsPath = resolve(base, study.data.spells);
-    const s = await readTableFile(spellsPath, opts);
-    spellsTable = s.table;
-    inputs.push({ role: 'spells', file: study.data.spells, sha256: sha256(spellsPath), rows: s.table.nRows });
-  }
-  const { results, match } = runStudyWithMatch(
-    study,
-    { persons: persons.table, spells: spellsTable },
-    { inputs, onProgress: (p) => progress.update(p.stage, 0.1 + 0.8 * p.fraction) },
-  );
-  progress.update('writing the report', 0.92);
+  checkInputFile(personsPath, 'data.persons');
+  const spellsPath = study.data.spells ? resolve(base, study.data.spells) : null;
+  if (spellsPath) checkInputFile(spellsPath, 'data.spells');
+  // The outputs are checked and the folder locked before any work.
+  const outArg = typeof flags.out === 'string' ? '--out' : 'output';
   const out = typeof flags.out === 'string' ? resolve(flags.out) : resolve(base, study.output);
+  checkOutputFolder(out, outArg);
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  writeFileSync(join(out, 'balance.csv'), balanceCsv(results));
-  writeFileSync(join(out, 'effects.csv'), effectsCsv(results));
-  writeFileSync(join(out, 'report.html'), await renderReport(results));
-  if (flags.matches || study.writeMatches) {
-    const ids = columnLabels(getColumn(persons.table, study.id, 'id'));
-    const p = match.pairs;
-    const rows: (string | number | null)[][] = [];
-    for (let m = 0; m < p.treated.length; m++) rows.push([ids[p.treated[m]!]!, ids[p.control[m]!]!, p.weight[m]!]);
-    writeFileSync(join(out, 'matches.csv'), csv(['treated_id', 'control_id', 'weight'], rows));
+  const withMatches = Boolean(flags.matches || study.writeMatches);
+  const names = ['results.json', 'balance.csv', 'effects.csv', 'report.html', ...(withMatches ? ['matches.csv'] : [])];
+  const inputRefs: InputRef[] = [
+    { path: studyPath, argument: 'the study file' },
+    { path: personsPath, argument: 'data.persons' },
+    ...(spellsPath ? [{ path: spellsPath, argument: 'data.spells' }] : []),
+  ];
+  const session = new OutputSession(
+    names.map((n) => ({ path: join(out, n), argument: `${outArg} ${n}` })),
+    { command: 'run', inputs: inputRefs, force: Boolean(flags.force), wholeSet: true },
+  );
+  try {
+    const progress = createProgress(io, 'run');
+    progress.update('reading data', 0);
+    const opts = { delimiter: study.data.delimiter, decimal: study.data.decimal, thousands: study.data.thousands, encoding: study.data.encoding } as const;
+    const persons = await readTableFile(personsPath, { ...opts, text: study.data.idType === 'text' ? [study.id] : undefined });
+    const inputs = [{ role: 'persons', file: study.data.persons, sha256: sha256(personsPath), rows: persons.table.nRows }];
+    let spellsTable: Awaited<ReturnType<typeof readTableFile>>['table'] | undefined;
+    if (study.data.spells && spellsPath) {
+      const spellIds = [study.id, ...study.outcomes.flatMap((o) => (o.type === 'spells' && o.spellColumns.id ? [o.spellColumns.id] : []))];
+      const s = await readTableFile(spellsPath, { ...opts, text: study.data.idType === 'text' ? spellIds : undefined });
+      spellsTable = s.table;
+      inputs.push({ role: 'spells', file: study.data.spells, sha256: sha256(spellsPath), rows: s.table.nRows });
+    }
+    const { results, match } = runStudyWithMatch(
+      study,
+      { persons: persons.table, spells: spellsTable },
+      { inputs, onProgress: (p) => progress.update(p.stage, 0.1 + 0.8 * p.fraction) },
+    );
+    progress.update('writing the report', 0.92);
+    const report = await renderReport(results);
+    const files: OutputFile[] = [
+      { path: join(out, 'results.json'), argument: `${outArg} results.json`, write: writeText(JSON.stringify(results, null, 2) + '\n') },
+      { path: join(out, 'balance.csv'), argument: `${outArg} balance.csv`, write: writeText(balanceCsv(results)) },
+      { path: join(out, 'effects.csv'), argument: `${outArg} effects.csv`, write: writeText(effectsCsv(results)) },
+      { path: join(out, 'report.html'), argument: `${outArg} report.html`, write: writeText(report) },
+    ];
+    if (withMatches) {
+      const ids = columnLabels(getColumn(persons.table, study.id, 'id'));
+      const p = match.pairs;
+      const rows: (string | number | null)[][] = [];
+      for (let m = 0; m < p.treated.length; m++) rows.push([ids[p.treated[m]!]!, ids[p.control[m]!]!, p.weight[m]!]);
+      files.push({ path: join(out, 'matches.csv'), argument: `${outArg} matches.csv`, write: writeText(csv(['treated_id', 'control_id', 'weight'], rows)) });
+    }
+    await session.commit(files);
+    progress.done();
+    for (const w of results.warnings) io.err(`warning: ${w}\n`);
+    for (const n of results.sensitivity.notes) io.err(`note: ${n}\n`);
+    io.out(`wrote ${join(out, 'report.html')}, results.json, balance.csv, effects.csv${withMatches ? ', matches.csv' : ''}\n`);
+    return 0;
+  } finally {
+    session.close();
   }
-  progress.done();
-  for (const w of results.warnings) io.err(`warning: ${w}\n`);
-  io.out(`wrote ${join(out, 'report.html')}, results.json, balance.csv, effects.csv${flags.matches || study.writeMatches ? ', matches.csv' : ''}\n`);
-  return 0;
 }
 
 export const EXAMPLE_STUDY = `# counterfact study file — an example you can run at once:
@@ -235,10 +267,14 @@ export async function initCommand(argv: readonly string[], io: CliIO): Promise<n
     return 0;
   }
   const dir = resolve(positionals[0] ?? 'counterfact-example');
-  if (existsSync(join(dir, 'study.yaml')) && !flags.force) {
-    throw new CounterfactError({ code: 'bad_argument', message: `${join(dir, 'study.yaml')} already exists: choose another folder or add --force` });
-  }
+  checkOutputFolder(dir, 'DIR');
   mkdirSync(dir, { recursive: true });
+  // Checked before anything is written: init never replaces a file unless --force.
+  checkOutputs(
+    ['study.yaml', 'people.csv', 'spells.csv'].map((n) => ({ path: join(dir, n), argument: 'init DIR' })),
+    [],
+    { force: Boolean(flags.force), replace: 'never' },
+  );
   const cohort = trainingCohort(2015, { scale: 0.05 });
   // Per-participant course cost: hours × 8.5 €/h (illustrative).
   const hours = (cohort.people.columns.course_hours as { values: Float64Array }).values;
@@ -247,9 +283,14 @@ export async function initCommand(argv: readonly string[], io: CliIO): Promise<n
     names: [...cohort.people.names, 'course_cost'],
     columns: { ...cohort.people.columns, course_cost: { kind: 'numeric' as const, values: hours.map((h) => (Number.isNaN(h) ? NaN : h * 8.5)) } },
   };
-  await writeTableFile(people, join(dir, 'people.csv'));
-  await writeTableFile(cohort.spells, join(dir, 'spells.csv'));
-  writeFileSync(join(dir, 'study.yaml'), EXAMPLE_STUDY);
+  await writeOutputs(
+    [
+      { path: join(dir, 'people.csv'), argument: 'init DIR', write: (p) => writeTableFile(people, p) },
+      { path: join(dir, 'spells.csv'), argument: 'init DIR', write: (p) => writeTableFile(cohort.spells, p) },
+      { path: join(dir, 'study.yaml'), argument: 'init DIR', write: writeText(EXAMPLE_STUDY) },
+    ],
+    { command: 'init', inputs: [], force: Boolean(flags.force), replace: 'never' },
+  );
   io.out(
     `wrote ${join(dir, 'study.yaml')}, people.csv (${people.nRows} synthetic people) and spells.csv\nnext: npx counterfact run ${join(dir, 'study.yaml')}\n`,
   );

@@ -2,8 +2,8 @@
  * `counterfact synth`: a synthetic job-centre register with a known true effect, for
  * benchmarks that double as accuracy checks.
  */
-import { writeFileSync } from 'node:fs';
 import { generateRegister } from '../synth/index.js';
+import { checkOutputs, writeOutputs, writeText } from '../io/outputs.js';
 import { writeTableFile } from '../io/write.js';
 import { CounterfactError } from '../problems.js';
 import { num, parseFlags, required } from './args.js';
@@ -14,7 +14,8 @@ export const SYNTH_HELP = `Usage: counterfact synth --rows N --out FILE [--treat
 
 Writes a synthetic register (CSV, Arrow or Parquet by the extension of FILE), with K contract
 spells per person in <name>.spells.<ext> when K > 0, and the true effect and the data-generating
-process in <name>.truth.json. Deterministic for a seed.
+process in <name>.truth.json. Deterministic for a seed. Existing files are replaced only when
+counterfact wrote them and they are unchanged (or with --force).
 
   --rows N            people                                   (required)
   --treated-share S   share treated                            [0.1]
@@ -22,6 +23,7 @@ process in <name>.truth.json. Deterministic for a seed.
   --spells K          contract spells per person               [0]
   --seed X            seed                                     [1]
   --effect E          true ATT on the employment probability   [0.08]
+  --force             replace existing files counterfact did not write
 `;
 
 export async function synthCommand(argv: readonly string[], io: CliIO): Promise<number> {
@@ -33,6 +35,7 @@ export async function synthCommand(argv: readonly string[], io: CliIO): Promise<
     seed: { type: 'string' },
     effect: { type: 'string' },
     out: { type: 'string' },
+    force: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (flags.help) {
@@ -47,6 +50,12 @@ export async function synthCommand(argv: readonly string[], io: CliIO): Promise<
       column: '--out',
       message: `--out must end in .csv, .arrow or .parquet, received ${JSON.stringify(out)}`,
     });
+  const planned = [out, ...(Number(flags.spells) > 0 ? [`${m[1]}.spells.${m[2]}`] : []), `${m[1]}.truth.json`];
+  checkOutputs(
+    planned.map((p) => ({ path: p, argument: '--out' })),
+    [],
+    { force: Boolean(flags.force) },
+  );
   const rows = num(flags, 'rows', { integer: true, min: 10 });
   if (rows === undefined) required(flags, 'rows', 'the number of people');
   const t0 = Date.now();
@@ -59,9 +68,15 @@ export async function synthCommand(argv: readonly string[], io: CliIO): Promise<
     trueEffect: num(flags, 'effect', { min: -0.5, max: 0.5 }) ?? 0.08,
   });
   const generated = Date.now() - t0;
-  await writeTableFile(reg.table, out);
-  if (reg.spells) await writeTableFile(reg.spells, `${m[1]}.spells.${m[2]}`);
-  writeFileSync(`${m[1]}.truth.json`, JSON.stringify(reg.truth, null, 2) + '\n');
+  const spells = reg.spells;
+  await writeOutputs(
+    [
+      { path: out, argument: '--out', write: (p) => writeTableFile(reg.table, p) },
+      ...(spells ? [{ path: `${m[1]}.spells.${m[2]}`, argument: '--out (spells)', write: (p: string) => writeTableFile(spells, p) }] : []),
+      { path: `${m[1]}.truth.json`, argument: '--out (truth)', write: writeText(JSON.stringify(reg.truth, null, 2) + '\n') },
+    ],
+    { command: 'synth', inputs: [], force: Boolean(flags.force) },
+  );
   io.err(
     `synth: ${reg.table.nRows.toLocaleString('en')} rows (${reg.truth.treated.toLocaleString('en')} treated), true ATT ${reg.truth.att.toFixed(4)}; generated in ${(generated / 1000).toFixed(1)} s, written in ${((Date.now() - t0 - generated) / 1000).toFixed(1)} s\n`,
   );

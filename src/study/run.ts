@@ -191,6 +191,20 @@ export function runStudyWithMatch(
         message: `arms.control: "${control}" does not occur in \`${study.arms.column}\``,
       });
     }
+    const missing: number[] = [];
+    armLabels.forEach((l, i) => l === null && missing.push(i));
+    if (missing.length) {
+      throw new CounterfactError({
+        code: 'missing_values',
+        column: study.arms.column,
+        rows: missing.slice(0, 5),
+        count: missing.length,
+        message: `arms: the arm column \`${study.arms.column}\` is empty in ${missing.length} row(s) (spreadsheet lines ${missing
+          .slice(0, 5)
+          .map((r) => r + 2)
+          .join(', ')}${missing.length > 5 ? ', …' : ''}); give every row an arm label (or the control label \`${String(study.arms.control)}\`), or drop those rows`,
+      });
+    }
     table = withColumn(
       table,
       ARM_TREATED,
@@ -217,7 +231,31 @@ export function runStudyWithMatch(
       ...('seed' in matchingMethod(String(study.matching.method)).options ? { seed: study.seed } : {}),
     },
   };
-  const design = evaluateDesign(table, spec);
+  if (!data.spells && study.outcomes.some((o) => o.type === 'spells')) {
+    throw new CounterfactError({
+      code: 'bad_study',
+      path: ['data', 'spells'],
+      column: 'data.spells',
+      message: 'a spells outcome needs the contract spells: add `data.spells: FILE` to the study file (one row per contract: id, start, end), or pass the spells table to runStudy',
+    });
+  }
+  let design: DesignResult;
+  try {
+    design = evaluateDesign(table, spec);
+  } catch (e) {
+    // The arms' internal treatment column is reported under the user's arm column.
+    if (study.arms && e instanceof CounterfactError && JSON.stringify(e.problems).includes(ARM_TREATED)) {
+      const col = `the arm column \`${study.arms.column}\` (arms other than \`${String(study.arms.control)}\` against it)`;
+      throw new CounterfactError(
+        e.problems.map((p) => ({
+          ...p,
+          column: p.column === ARM_TREATED ? study.arms!.column : p.column,
+          message: p.message.replaceAll(`\`${ARM_TREATED}\``, col).replaceAll(ARM_TREATED, col),
+        })),
+      );
+    }
+    throw e;
+  }
   warnings.push(...design.warnings);
   const match = design.match;
   progress({ stage: 'outcomes', fraction: 0.35 });

@@ -109,7 +109,7 @@ describe('evaluate() and the study file use the same table', () => {
 });
 
 describe('--matched-data and --pairs never replace a file by accident', () => {
-  it('writes the matched sample (MatchIt match.data layout), refuses to replace it without --force', async () => {
+  it('writes the matched sample (MatchIt match.data layout), replaces it only while unchanged, else needs --force', async () => {
     const out = join(tmp, 'matched.csv');
     const r = await run([...base, '--matched-data', out]);
     expect(r.code).toBe(0);
@@ -117,9 +117,14 @@ describe('--matched-data and --pairs never replace a file by accident', () => {
     expect(lines[0]).toMatch(/weights/);
     expect(lines[0]).toMatch(/subclass/);
     expect(lines).toHaveLength(371); // 185 pairs and a header
+    // Its own earlier output, unchanged: replaced.
+    expect((await run([...base, '--matched-data', out])).code).toBe(0);
+    // Changed by someone since: refused without --force.
+    writeFileSync(out, 'edited\n');
     const again = await run([...base, '--matched-data', out]);
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/refusing to replace the existing file .*--force/);
+    expect(readFileSync(out, 'utf8')).toBe('edited\n');
     expect((await run([...base, '--matched-data', out, '--force'])).code).toBe(0);
   });
   it('never writes over an input, even with --force', async () => {
