@@ -18,18 +18,24 @@ import { parseFlags } from './args.js';
 import type { CliIO } from './io.js';
 import { createProgress } from './progress.js';
 
-export const RUN_HELP = `Usage: counterfact run STUDY.yaml [--out DIR] [--matches]
+export const RUN_HELP = `Usage: counterfact run STUDY.yaml [--out DIR] [--matches] [--force]
 
 Runs the evaluation a study file describes (see docs/study-file.md) and writes to the output
 folder: report.html, results.json, balance.csv, effects.csv, and matches.csv only when asked
 (--matches or writeMatches: true; it holds unit ids). Exit codes: 0 ok, 2 bad input, 1 error.
+
+The files are written all at once (a failed run leaves the previous set). An output never
+replaces an input; an existing file is replaced only when counterfact wrote it and it is
+unchanged (listed in the folder's .counterfact-output), or with --force. A second run into
+the same folder while one is writing is refused (.counterfact-lock). See docs/cli.md.
 `;
 
-export const INIT_HELP = `Usage: counterfact init [DIR]
+export const INIT_HELP = `Usage: counterfact init [DIR] [--force]
 
 Writes DIR/study.yaml (commented) and a small synthetic example data set (people.csv,
 spells.csv) so that "counterfact run DIR/study.yaml" works at once. DIR defaults to
-counterfact-example.
+counterfact-example. Refuses, naming it, when any of the three files exists (--force
+replaces them).
 `;
 
 function sha256(path: string): string {

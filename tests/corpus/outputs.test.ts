@@ -306,6 +306,43 @@ const argumentCases: CorpusCase[] = [
   },
 ];
 
+const sensitivityCases: CorpusCase[] = [
+  {
+    name: 'Rosenbaum bounds on a non-binary outcome: a note, not a silent drop or an exit',
+    files: { 'data.csv': GOOD_CSV },
+    args: estimateArgs('data.csv', ['--sensitivity', 'rosenbaum,evalue', '--json']),
+    code: 0,
+    err: /note: Rosenbaum bounds: not computed: .*0\/1 outcome/,
+    check: (r) => {
+      const j = JSON.parse(r.stdout);
+      expect(j.sensitivity.notes.join(' ')).toMatch(/Rosenbaum/);
+      expect(j.sensitivity.evalue).toBeDefined();
+    },
+  },
+  {
+    name: 'Rosenbaum bounds with 2 controls per treated unit: a note',
+    files: { 'data.csv': 't,x,y\n1,1.5,1\n0,1.2,0\n1,2.5,1\n0,2.1,1\n0,0.5,0\n1,0.9,0\n0,1.1,1\n0,2.2,0\n' },
+    args: estimateArgs('data.csv', ['--ratio', '2', '--sensitivity', 'rosenbaum']),
+    code: 0,
+    err: /note: Rosenbaum bounds: not computed/,
+  },
+  {
+    name: 'E-value with a matched control mean of 0 or less: a note',
+    files: { 'data.csv': 't,x,y\n1,1.5,-3\n0,1.2,-2\n1,2.5,-4\n0,2.1,-3\n0,0.5,-1\n1,0.9,-2\n' },
+    args: estimateArgs('data.csv', ['--sensitivity', 'evalue']),
+    code: 0,
+    err: /note: E-value: not computed: .*control mean must be positive/,
+    out: /sensitivity: .*"notes"/,
+  },
+  {
+    name: 'an unknown sensitivity analysis is still an argument error',
+    files: { 'data.csv': GOOD_CSV },
+    args: estimateArgs('data.csv', ['--sensitivity', 'evalu']),
+    code: 2,
+    err: /--sensitivity takes rosenbaum, evalue and\/or confounder, received evalu/,
+  },
+];
+
 const initCases: CorpusCase[] = [
   {
     name: 'init into a folder with people.csv: refused naming it, nothing written',
@@ -497,7 +534,7 @@ const runCases: CorpusCase[] = [
 ];
 
 describe('corpus: outputs, files and arguments', () => {
-  for (const c of [...estimateCases, ...argumentCases, ...initCases, ...synthCases, ...runCases]) it(c.name, () => runCase(c), 30_000);
+  for (const c of [...estimateCases, ...argumentCases, ...sensitivityCases, ...initCases, ...synthCases, ...runCases]) it(c.name, () => runCase(c), 30_000);
 });
 
 describe('corpus: reruns replace only what counterfact wrote', () => {
