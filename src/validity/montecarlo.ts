@@ -176,7 +176,11 @@ export const ESTIMATORS: readonly StudyEstimator[] = [
   e('nearest 1:1 with replacement, ties', 'ai (J = 0)', TIES, 'ai', 0),
   e('nearest 1:1 with replacement, ties', 'ai (J = 1, heteroskedastic)', TIES, 'ai', 1),
   e('nearest 1:1 with replacement, ties', 'naive paired (se.standard, ignores reuse)', TIES, 'ai', 0, { standard: true }),
-  e('nearest 1:1 with replacement, ties', 'ai-ps (J = 1, Abadie–Imbens 2016 estimated-score adjustment)', TIES, 'ai-ps', 1, { recommended: true }),
+  e('nearest 1:1 with replacement, ties', 'ai-ps (J = 1, Abadie–Imbens 2016 estimated-score adjustment)', TIES, 'ai-ps', 1),
+  e('nearest 1:1 with replacement, ties, adjusted for x', 'pairs (g-computation regression, HC1 by unit, population ATT)', TIES, 'pairs', 0, {
+    adjust: true,
+    recommended: true,
+  }),
 ];
 
 /**
