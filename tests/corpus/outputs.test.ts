@@ -270,6 +270,50 @@ const estimateCases: CorpusCase[] = [
   },
 ];
 
+const manifestCases: CorpusCase[] = [
+  {
+    name: 'a hand-made manifest that lists a file with another size does not make it replaceable',
+    files: {
+      'data.csv': GOOD_CSV,
+      'pairs.csv': 'precious\n',
+      [MANIFEST_NAME]: JSON.stringify({ tool: 'counterfact', files: { 'pairs.csv': { size: 1, mtimeMs: 0, command: 'estimate', run: 'x' } } }),
+    },
+    args: estimateArgs('data.csv', ['--pairs', '{dir}/pairs.csv']),
+    code: 2,
+    err: /refusing to replace the existing file/,
+    check: (r) => expect(read(join(r.dir, 'pairs.csv'))).toBe('precious\n'),
+  },
+  {
+    name: "a corrupt manifest: no file counts as counterfact's",
+    files: { 'data.csv': GOOD_CSV, 'pairs.csv': 'precious\n', [MANIFEST_NAME]: '{not json' },
+    args: estimateArgs('data.csv', ['--pairs', '{dir}/pairs.csv']),
+    code: 2,
+    err: /refusing to replace/,
+  },
+  {
+    name: 'a manifest naming __proto__ does not vouch for anything',
+    files: { 'data.csv': GOOD_CSV, ['__proto__']: 'x\n', [MANIFEST_NAME]: '{"tool":"counterfact","files":{}}' },
+    args: estimateArgs('data.csv', ['--pairs', '{dir}/__proto__']),
+    code: 2,
+    err: /refusing to replace the existing file .*__proto__/,
+  },
+  {
+    name: 'reproduce --write-fixtures over a foreign file: refused before the long run',
+    files: { 'fx/training-2015-people.csv': 'mine\n' },
+    args: ['reproduce', '--write-fixtures', '{dir}/fx'],
+    code: 2,
+    err: /refusing to replace the existing file .*training-2015-people\.csv \(--write-fixtures\)/,
+    check: (r) => expect(read(join(r.dir, 'fx', 'training-2015-people.csv'))).toBe('mine\n'),
+  },
+  {
+    name: 'reproduce --write-fixtures is a file',
+    files: { fx: 'a file' },
+    args: ['reproduce', '--write-fixtures', '{dir}/fx'],
+    code: 2,
+    err: /--write-fixtures: .*fx is a file, not a folder/,
+  },
+];
+
 const argumentCases: CorpusCase[] = [
   { name: 'misspelt command: did you mean', args: ['estmate'], code: 2, err: /unknown command "estmate"; did you mean "estimate"\?/ },
   { name: 'command with a swapped pair of letters', args: ['rnu', 'x.yaml'], code: 2, err: /did you mean "run"\?/ },
@@ -534,7 +578,8 @@ const runCases: CorpusCase[] = [
 ];
 
 describe('corpus: outputs, files and arguments', () => {
-  for (const c of [...estimateCases, ...argumentCases, ...sensitivityCases, ...initCases, ...synthCases, ...runCases]) it(c.name, () => runCase(c), 30_000);
+  for (const c of [...estimateCases, ...manifestCases, ...argumentCases, ...sensitivityCases, ...initCases, ...synthCases, ...runCases])
+    it(c.name, () => runCase(c), 30_000);
 });
 
 describe('corpus: reruns replace only what counterfact wrote', () => {
