@@ -18,6 +18,7 @@ import { fitPropensityParallel } from '../io/parallel.js';
 import { list, num, oneOf, parseFlags, required } from './args.js';
 import type { CliIO } from './io.js';
 import { formatTable } from './format.js';
+import { estimatePrivacy, type EstimatePrivacy, privateEstimateJson, privateSensitivity, redactSmallCounts } from '../privacy/index.js';
 import { methodFlagOptions, methodFromFlags, methodHelp } from './methodFlags.js';
 import { createStageProgress } from './progress.js';
 import { MATCHING_METHOD_NAMES } from '../matching/methods.js';
@@ -70,6 +71,8 @@ Sensitivity to unobserved confounding:
                          with --confounder-mimic COL or --confounder-p p11,p10,p01,p00
                          [--confounder-reps 100; seed from --seed]; JSON gets "sensitivity"
   --json                 print one JSON object instead of the summary
+  --min-cell-count N     suppress every count from 1 to N-1 ("<N"), and any figure that would give
+                         it back by subtraction ("suppressed"; JSON: null + "suppression") [off]
 `;
 
 /** Run `counterfact estimate`. Returns the exit code. */
@@ -104,12 +107,14 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     'confounder-p': { type: 'string' },
     'confounder-reps': { type: 'string' },
     json: { type: 'boolean' },
+    'min-cell-count': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (flags.help) {
     io.out(ESTIMATE_HELP);
     return 0;
   }
+  const minCellCount = num(flags, 'min-cell-count', { integer: true, min: 1 });
   const dataPath = required(flags, 'data', 'the CSV file with one row per unit');
   const covariates = list(flags, 'covariates');
   const chosen = methodFromFlags(flags);
@@ -250,6 +255,8 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     }
     if (wanted.includes('evalue')) sensitivity.evalue = eValueForATT(effect);
   }
+  // Small-cell suppression, right before anything is printed (src/privacy).
+  const privacy = minCellCount === undefined ? null : estimatePrivacy(result.counts, effect, minCellCount);
   if (flags.json) {
     const json = estimateJson(result, dataPath);
     if (sensitivity) json.sensitivity = sensitivity;
@@ -266,11 +273,11 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
       }));
       json.spells = spellInfo;
     }
-    io.out(JSON.stringify(json, null, 2) + '\n');
+    io.out(JSON.stringify(privacy ? privateEstimateJson(json, privacy) : json, null, 2) + '\n');
   } else {
-    io.out(estimateSummary(result));
-    if (sensitivity) io.out('\nsensitivity: ' + JSON.stringify(sensitivity) + '\n');
-    if (curve) {
+    io.out(estimateSummary(result, privacy));
+    if (sensitivity) io.out('\nsensitivity: ' + JSON.stringify(privacy ? privateSensitivity(sensitivity, privacy.minCellCount) : sensitivity) + '\n');
+    if (curve && !privacy?.effectHidden) {
       io.out(
         '\n' +
           formatTable(
@@ -291,7 +298,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     }
   }
   progress.done();
-  for (const w of result.warnings) io.err(`warning: ${w}\n`);
+  for (const w of result.warnings) io.err(`warning: ${privacy ? redactSmallCounts(w, privacy.minCellCount) : w}\n`);
   return 0;
 }
 
@@ -388,24 +395,31 @@ function fmt(x: number | null, digits = 4): string {
 }
 
 /** The readable summary `estimate` prints without --json. */
-export function estimateSummary(r: EvaluateResult): string {
-  const e = r.effect;
-  const c = r.counts;
+export function estimateSummary(r: EvaluateResult, privacy: EstimatePrivacy | null = null): string {
+  const e = privacy?.effectHidden ? hiddenEffect(r.effect) : r.effect;
+  const c = privacy?.counts ?? r.counts;
+  const n = (v: number | null, path: string) => (privacy ? countFor(v, path, privacy) : String(v));
   const pct = Math.round(e.level * 100);
   const out: string[] = [];
-  out.push(
-    `ATT on ${e.outcome}: ${fmt(e.estimate)}  (SE ${fmt(e.se)}, ${pct}% CI ${fmt(e.ciLower)} to ${fmt(e.ciUpper)}, p = ${e.pValue === null ? 'NA' : e.pValue.toPrecision(3)})`,
-  );
+  if (privacy?.effectHidden) out.push(`${e.estimand} on ${e.outcome}: suppressed (fewer than ${privacy.minCellCount} matched treated or controls)`);
+  else
+    out.push(
+      `ATT on ${e.outcome}: ${fmt(e.estimate)}  (SE ${fmt(e.se)}, ${pct}% CI ${fmt(e.ciLower)} to ${fmt(e.ciUpper)}, p = ${e.pValue === null ? 'NA' : e.pValue.toPrecision(3)})`,
+    );
   out.push(`  treated mean ${fmt(e.meanTreated)}, matched control mean ${fmt(e.meanControl)}, naive difference ${fmt(e.naive)}; SE: ${e.method}`);
   out.push('');
   out.push(
     formatTable(
       ['units', 'treated', 'controls'],
       [
-        ['in data', String(c.treated), String(c.controls)],
-        ['matched', String(c.matchedTreated), String(c.matchedControls)],
-        ['unmatched', String(c.unmatchedTreated - c.discardedTreated), String(c.unmatchedControls - c.discardedControls)],
-        ['discarded', String(c.discardedTreated), String(c.discardedControls)],
+        ['in data', n(c.treated, 'counts.treated'), n(c.controls, 'counts.controls')],
+        ['matched', n(c.matchedTreated, 'counts.matchedTreated'), n(c.matchedControls, 'counts.matchedControls')],
+        [
+          'unmatched',
+          privacy ? n(privacy.unmatchedKeptTreated, 'derived.unmatchedKeptTreated') : String(r.counts.unmatchedTreated - r.counts.discardedTreated),
+          privacy ? n(privacy.unmatchedKeptControls, 'derived.unmatchedKeptControls') : String(r.counts.unmatchedControls - r.counts.discardedControls),
+        ],
+        ['discarded', n(c.discardedTreated, 'counts.discardedTreated'), n(c.discardedControls, 'counts.discardedControls')],
       ],
     ),
   );
@@ -413,7 +427,7 @@ export function estimateSummary(r: EvaluateResult): string {
     out.push(
       '  unmatched treated by reason: ' +
         Object.entries(c.unmatchedReasons)
-          .map(([k, v]) => `${k} ${v}`)
+          .map(([k, v]) => `${k} ${n(v, `counts.unmatchedReasons.${k}`)}`)
           .join(', '),
     );
   }
@@ -437,4 +451,25 @@ export function estimateSummary(r: EvaluateResult): string {
       : `Balance: ${r.balance.summary.flaggedAfter} covariate(s) with |SMD| ≥ ${r.balance.threshold} after matching.`,
   );
   return out.join('\n') + '\n';
+}
+
+/** A suppressed count: "<N" when small, "suppressed" when hidden to protect a small one. */
+function countFor(v: number | null, path: string, p: EstimatePrivacy): string {
+  if (v !== null) return String(v);
+  return p.suppression.complementary.includes(path) ? 'suppressed' : `<${p.minCellCount}`;
+}
+
+/** The effect with its numbers hidden (it rests on fewer units than the minimum cell count). */
+function hiddenEffect(e: EvaluateResult['effect']): EvaluateResult['effect'] {
+  return {
+    ...e,
+    estimate: Number.NaN,
+    se: null,
+    ciLower: null,
+    ciUpper: null,
+    pValue: null,
+    meanTreated: Number.NaN,
+    meanControl: Number.NaN,
+    naive: Number.NaN,
+  };
 }

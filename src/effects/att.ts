@@ -288,18 +288,18 @@ function estimateFocal(input: TableInput, match: MatchResult, options: AttOption
     }
   }
   // Sums that overflow (outcomes near 1e308) are refused naming the column, never a null estimate.
-  if (n1 > 0 && (!Number.isFinite(estimate) || (nt > 0 && nc > 0 && !Number.isFinite(naive)) || seValue === Infinity)) {
-    let big = 0;
-    for (let i = 0; i < n; i++) if (Math.abs(y[i]!) > big) big = Math.abs(y[i]!);
+  let big = 0;
+  for (let i = 0; i < n; i++) if (Math.abs(y[i]!) > big) big = Math.abs(y[i]!);
+  if (n1 > 0 && (!Number.isFinite(estimate) || (nt > 0 && nc > 0 && !Number.isFinite(naive)) || (seValue !== null && !Number.isFinite(seValue) && big > 1e150))) {
     badArgument(
       name,
       `outcome \`${name}\` is too large to average or square in double precision (values up to ${big.toPrecision(3)}): rescale it (e.g. divide by 1e6, in thousands or millions) and run again`,
     );
   }
   // An SE of 0 (1 treated and 1 control, or no variation at all) cannot be estimated: null with a warning, never a zero-width CI.
-  if (seValue !== null && !(seValue > 0)) {
+  if (seValue !== null && !(seValue > 0 && Number.isFinite(seValue))) {
     warnings.push(
-      `the ${se} standard error of \`${name}\` cannot be estimated (it comes out ${Number.isNaN(seValue) ? 'undefined' : '0'}: ${n1} matched treated unit(s)${n1 < 2 ? '' : ', no variation in the outcome differences'}): SE, CI and p-value are left empty`,
+      `the ${se} standard error of \`${name}\` cannot be estimated (it comes out ${seValue === 0 ? '0' : 'undefined'}: ${n1} matched treated unit(s)${n1 < 2 ? '' : ', no variation in the outcome differences'}): SE, CI and p-value are left empty`,
     );
     seValue = null;
   }

@@ -1,2 +1,3 @@
 export * from './suppress.js';
 export * from './study.js';
+export * from './estimate.js';

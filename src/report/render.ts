@@ -30,6 +30,9 @@ async function svg(spec: Record<string, unknown>): Promise<string> {
     width: 560,
     height: 260,
     config: {
+      // No ARIA descriptions: vega-lite builds them as expressions from titles, which user text
+      // (line separators, backslashes) can break; each figure has an HTML caption instead.
+      aria: false,
       font: FONT,
       axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0, titleLimit: 0 },
       legend: { labelFontSize: 11, labelLimit: 0 },
@@ -44,6 +47,8 @@ async function svg(spec: Record<string, unknown>): Promise<string> {
 
 /** Multi-line axis labels: plotLabel() joins lines with "\n"; vega draws an array as lines. */
 const LINES = { labelExpr: "split(datum.label, '\\n')" };
+/** A title from user text: wrapped lines as an array (vega draws one line per element). */
+const titleOf = (s: string, width = 70, maxLines = 2): string[] => plotLabel(s, width, maxLines).split('\n');
 
 /** The outcome is a proportion (0/1 outcome, employment, survival): shown in pp and %. */
 export function isProportion(o: OutcomeResult): boolean {
@@ -124,9 +129,11 @@ function uniqueLabels(names: readonly string[], width?: number): Map<string, str
 /** Flatten settings into key/value rows that wrap in print. */
 function settingRows(x: unknown, prefix = ''): [string, string][] {
   if (x === undefined) return [];
-  if (x === null || typeof x !== 'object') return [[prefix || 'value', typeof x === 'string' ? x : JSON.stringify(x)]];
+  if (x === null) return [[prefix || 'value', 'none']];
+  if (typeof x !== 'object') return [[prefix || 'value', typeof x === 'string' ? x : JSON.stringify(x)]];
   if (Array.isArray(x)) {
-    if (x.every((v) => v === null || typeof v !== 'object')) return [[prefix, x.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')]];
+    if (x.every((v) => v === null || typeof v !== 'object'))
+      return [[prefix, x.length ? x.map((v) => (v === null ? 'none' : typeof v === 'string' ? v : JSON.stringify(v))).join(', ') : 'none']];
     return x.flatMap((v, k) => settingRows(v, `${prefix}[${k}]`));
   }
   return Object.entries(x as Record<string, unknown>).flatMap(([k, v]) => settingRows(v, prefix ? `${prefix}.${k}` : k));
@@ -185,6 +192,12 @@ ${r.warnings.length ? `<div class="warnings"><h3>Warnings</h3><ul>${r.warnings.m
     ].filter((d) => d.pct !== null);
   });
   for (const phase of ['before', 'after'] as const) {
+    if (!ov.some((d) => d.phase === phase)) {
+      plots.push(
+        `<p class="note" data-chart="overlap-${phase}">Propensity-score overlap ${phase} matching: not shown, every score bin holds fewer than ${min} units.</p>`,
+      );
+      continue;
+    }
     plots.push(
       figure(
         `overlap-${phase}`,
@@ -253,9 +266,9 @@ ${r.warnings.length ? `<div class="warnings"><h3>Warnings</h3><ul>${r.warnings.m
   for (const [k, o] of r.outcomes.entries()) {
     const def = outcomeDef(r, k);
     const title = `<bdi>${escapeHtml(cleanText(o.label))}</bdi>`;
-    if (o.curve) {
+    if (o.curve?.some((p) => p.estimate !== null)) {
       const ref = typeof def.referenceDate === 'string' ? def.referenceDate : 'the reference date';
-      const xTitle = plotLabel(`months after ${ref}`, 60, 2);
+      const xTitle = titleOf(`months after ${ref}`);
       const pts = o.curve.map((p) => ({
         horizon: p.horizon,
         estimate: p.estimate === null ? null : p.estimate * 100,
@@ -331,7 +344,7 @@ ${r.warnings.length ? `<div class="warnings"><h3>Warnings</h3><ul>${r.warnings.m
               {
                 mark: { type: 'area', opacity: 0.2, interpolate: 'step-after' },
                 encoding: {
-                  x: { field: 'time', type: 'quantitative', title: plotLabel(`time (${timeCol})`, 60, 2) },
+                  x: { field: 'time', type: 'quantitative', title: titleOf(`time (${timeCol})`) },
                   y: { field: 'lower', type: 'quantitative', title: 'surviving (% of group)', scale: { domain: [0, 100] } },
                   y2: { field: 'upper' },
                   color: { field: 'group', type: 'nominal', title: 'group', scale: GROUP_SCALE },
@@ -371,7 +384,7 @@ ${r.warnings.length ? `<div class="warnings"><h3>Warnings</h3><ul>${r.warnings.m
       ciUpper: x.ciUpper === null ? null : x.ciUpper * scale,
     }));
     const overall = first?.effect.estimate ?? null;
-    const sub = plotLabel(`ATT on ${first?.label ?? sg.outcome}${firstProp ? ' (percentage points)' : ''}`, 70, 2);
+    const sub = titleOf(`ATT on ${first?.label ?? sg.outcome}${firstProp ? ' (percentage points)' : ''}`);
     plots.push(
       figure(
         `forest-${sg.by}`,

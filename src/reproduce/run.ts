@@ -273,7 +273,7 @@ export function runReproduction(options: { onProgress?: Progress; scale?: number
       labourCovariates: LABOUR_COVARIATES,
       labourMatching: { method: 'nearest', distance: 'probability', ...MATCHING, se: 'ai', controlsMeasuredAt: "the matched treated unit's reference date" },
       naive: `unmatched difference; controls measured at seeded pseudo reference dates (seed ${NAIVE_SEED})`,
-      startupMatching: { method: 'geographic', exact: ['sector', 'province', 'birth_year', 'legal_form', 'size_class'], ratio: 3, se: 'independent Greenwood' },
+      startupMatching: { method: 'geographic', exact: ['sector', 'province', 'birth_year', 'legal_form', 'size_class'], ratio: 3, se: d.seLabel },
       scale,
     },
   };
