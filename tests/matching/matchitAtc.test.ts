@@ -160,3 +160,29 @@ describe('evaluate() with matching estimand ATC', () => {
     expect(r.counts.matchedTreated + r.counts.unmatchedTreated).toBe(185);
   });
 });
+
+describe('counterfact estimate --estimand ATC', () => {
+  it("prints the ATC, MatchIt's number on the issue's first reproduction, and exports the matched sets", async () => {
+    const { mkdtempSync, writeFileSync, readFileSync: read } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { main } = await import('../../src/cli/main.js');
+    const { memoryIO } = await import('../../src/cli/io.js');
+    const dir = mkdtempSync(join(tmpdir(), 'cf-atc-'));
+    const data = join(dir, 'r1.csv');
+    writeFileSync(data, 'id,treat,g,y\n1,0,a,10\n2,1,a,0\n3,1,a,0\n4,0,a,20\n5,1,b,0\n6,0,b,5\n7,0,b,7\n');
+    const io = memoryIO();
+    const out = join(dir, 'matched.csv');
+    const args = ['estimate', '--data', data, '--treatment', 'treat', '--outcome', 'y', '--covariates', 'g', '--replace', '--estimand', 'ATC'];
+    expect(await main([...args, '--se', 'pairs', '--id', 'id', '--matched-data', out], io)).toBe(0);
+    // MatchIt 4.7.2: matchit(treat ~ g, replace = TRUE, estimand = "ATC"); lm(y ~ treat, weights) gives -10.5.
+    expect(io.stdout).toMatch(/^ATC on y: -10\.50/);
+    const lines = read(out, 'utf8').trim().split('\n');
+    // The data's own `id` column stays; get_matches' id becomes match_id.
+    expect(lines[0]).toBe('match_id,subclass,weights,id,treat,g,y,distance');
+    expect(lines.length).toBe(1 + 8);
+    const io2 = memoryIO();
+    expect(await main([...args, '--se', 'ai-ps'], io2)).toBe(2);
+    expect(io2.stderr).toMatch(/--se ai-ps has no version for the ATC/);
+  });
+});
