@@ -68,14 +68,20 @@ export function resolveTreatment(table: Table, name: string, treatedValue?: stri
       throw new CounterfactError({
         code: 'bad_treatment',
         column: name,
-        message: `treated value "${treatedLabel}" does not occur in treatment column \`${name}\` (values: ${values.slice(0, 6).join(', ')})`,
+        message: `treated value ${showValue(treatedLabel)} does not occur in treatment column \`${name}\` (values: ${values
+          .slice(0, 6)
+          .map((v) => showValue(v))
+          .join(', ')})`,
       });
     }
     if (values.length > 2) {
       throw new CounterfactError({
         code: 'bad_treatment',
         column: name,
-        message: `treatment column \`${name}\` has ${values.length} distinct values (${values.slice(0, 6).join(', ')}): it must have two; for several arms use the multi-arm API`,
+        message: `treatment column \`${name}\` has ${values.length} distinct values (${values
+          .slice(0, 6)
+          .map((v) => showValue(v))
+          .join(', ')}${values.length > 6 ? ', …' : ''}): it must have two; for several arms use the multi-arm API`,
       });
     }
   } else {
@@ -85,7 +91,10 @@ export function resolveTreatment(table: Table, name: string, treatedValue?: stri
         column: name,
         received: values.slice(0, 6).join(', '),
         expected: '0/1 or two labels',
-        message: `treatment column \`${name}\` must be 0/1 (or two labels) but has ${values.length} distinct values (${values.slice(0, 6).join(', ')}${values.length > 6 ? ', …' : ''})`,
+        message: `treatment column \`${name}\` must be 0/1 (or two labels) but has ${values.length} distinct values (${values
+          .slice(0, 6)
+          .map((v) => showValue(v, 20))
+          .join(', ')}${values.length > 6 ? ', …' : ''})`,
       });
     }
     const t = values.filter((v) => TREATED_LABELS.has(v.toLowerCase()));
@@ -97,7 +106,7 @@ export function resolveTreatment(table: Table, name: string, treatedValue?: stri
       throw new CounterfactError({
         code: 'bad_treatment',
         column: name,
-        message: `treatment column \`${name}\` has labels ${values.map((v) => `"${v}"`).join(' and ')}: say which is treated (option treatedValue, CLI --treated-value)`,
+        message: `treatment column \`${name}\` has labels ${values.map((v) => showValue(v)).join(' and ')}: say which is treated (option treatedValue, CLI --treated-value)`,
       });
     }
   }

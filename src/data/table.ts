@@ -165,14 +165,20 @@ export function toColumn(values: ArrayLike<unknown>): Column {
     if (v === null || v === undefined) out[i] = NaN;
     else if (typeof v === 'number') out[i] = v;
     else if (typeof v === 'boolean') out[i] = v ? 1 : 0;
-    else if (typeof v === 'bigint') out[i] = Number(v);
-    else if (v instanceof Date) out[i] = v.getTime();
+    else if (typeof v === 'bigint') {
+      // An int64 beyond 2^53 (a long id) cannot be held exactly as a number: the column is text.
+      if (v > 9007199254740991n || v < -9007199254740991n) {
+        allNumeric = false;
+        break;
+      }
+      out[i] = Number(v);
+    } else if (v instanceof Date) out[i] = v.getTime();
     else {
       const s = String(v);
       if (isMissingString(s)) out[i] = NaN;
       else {
         const x = parseNumber(s);
-        if (Number.isNaN(x)) {
+        if (Number.isNaN(x) || (Math.abs(x) > Number.MAX_SAFE_INTEGER && /^\s*[+-]?\d+\s*$/.test(s))) {
           allNumeric = false;
           break;
         }
