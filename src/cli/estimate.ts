@@ -49,7 +49,10 @@ ${SE_METHODS.map((m) => `                           ${m.name.padEnd(7)}${m.summa
                          Matching BiasAdjust = TRUE; --se pairs: regression on the matched sample)
   --var-matches J        J for the heteroskedastic Abadie–Imbens variance; 0 = homoskedastic [0]
   --level L              confidence level [0.95]
-  --delimiter C          CSV delimiter [auto]       --decimal C   decimal mark [.]
+  --delimiter C          CSV delimiter [auto]       --decimal C   decimal mark [auto: ., and 1,5 in ; files]
+  --thousands C          CSV thousands separator to strip: . , ' or a space [none]
+  --encoding E           CSV text encoding: utf-8, latin1, windows-1252, utf-16le, utf-16be [utf-8]
+  --id-text              read the --id column as text exactly as written (007, 17-digit codes)
   --pairs OUT.csv        write treated_id,control_id,weight (one row per match)
   --matched-data OUT     write the matched sample (.csv or .parquet) with weights, subclass and
                          distance columns, as MatchIt's match.data (get_matches with --replace)
@@ -92,6 +95,9 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     level: { type: 'string' },
     delimiter: { type: 'string' },
     decimal: { type: 'string' },
+    thousands: { type: 'string' },
+    encoding: { type: 'string' },
+    'id-text': { type: 'boolean' },
     pairs: { type: 'string' },
     'matched-data': { type: 'string' },
     force: { type: 'boolean' },
@@ -133,10 +139,15 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   };
   const progress = createStageProgress(io);
   progress.stage('reading');
-  const { table } = await readTableFile(dataPath, {
-    delimiter: typeof flags.delimiter === 'string' ? (flags.delimiter as never) : undefined,
+  const readOptions = {
+    delimiter: typeof flags.delimiter === 'string' ? ((flags.delimiter === 'tab' ? '\t' : flags.delimiter) as never) : undefined,
     decimal: typeof flags.decimal === 'string' ? (flags.decimal as never) : undefined,
-  });
+    thousands: typeof flags.thousands === 'string' ? (flags.thousands as never) : undefined,
+    encoding: typeof flags.encoding === 'string' ? (flags.encoding.toLowerCase() as never) : undefined,
+  };
+  if (flags['id-text'] && !spec.id)
+    throw new CounterfactError({ code: 'bad_argument', column: '--id-text', message: '--id-text needs --id: the column to read as text' });
+  const { table } = await readTableFile(dataPath, { ...readOptions, text: flags['id-text'] && spec.id ? [spec.id] : undefined });
   // Outputs never replace an input, nor an existing file without --force; checked before any work.
   const outputs = [flags.pairs, flags['matched-data']].filter((x): x is string => typeof x === 'string');
   checkOutputs(outputs, [dataPath, typeof flags.spells === 'string' ? flags.spells : null], Boolean(flags.force));
@@ -167,7 +178,11 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
         message: `--horizons must be whole numbers of months, e.g. 6,12,18,24; received ${JSON.stringify(flags.horizons ?? '')}`,
       });
     }
-    const { table: spellTable } = await readTableFile(flags.spells);
+    const spellId = typeof flags['spell-id'] === 'string' ? flags['spell-id'] : spec.id;
+    const { table: spellTable } = await readTableFile(flags.spells, {
+      encoding: readOptions.encoding,
+      text: flags['id-text'] ? [spellId] : undefined,
+    });
     const ids = columnLabels(getColumn(table, spec.id, 'id'));
     const spells = prepareSpells(
       spellTable,
