@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { memoryIO } from '../../src/cli/io.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
+const havePoppler = existsSync('/usr/bin/pdftotext') && existsSync('/usr/bin/pdftoppm');
 const outDir = join(__dirname, '..', '..', 'test-output');
 const dir = mkdtempSync(join(tmpdir(), 'counterfact-e2e-'));
 
@@ -67,6 +69,60 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium (Debian chromiu
     await page.screenshot({ path: join(outDir, 'report.png'), fullPage: false });
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it.skipIf(!havePoppler)(
+    'prints on A4 with nothing cut off: every word inside the page, the reproducibility section and the full input hash on paper',
+    async () => {
+      const ex = join(dir, 'example');
+      if (!existsSync(join(ex, 'report', 'report.html'))) {
+        expect((await run(['init', ex])).code).toBe(0);
+        expect((await run(['run', join(ex, 'study.yaml')])).code).toBe(0);
+      }
+      // A variant with long unbroken text where layouts overflow: the title, an outcome label, a subgroup label.
+      const long = readFileSync(join(ex, 'study.yaml'), 'utf8')
+        .replace(/title: .*/, `title: "${'Valutazione'.repeat(30)}"`)
+        .replace(/label: employed 24 months after course end.*/, `label: "${'occupati_a_24_mesi_'.repeat(12)}"`)
+        .replace('label: course sector', `label: "${'settore'.repeat(25)}"`)
+        .replace('output: report', 'output: report-long');
+      writeFileSync(join(ex, 'long.yaml'), long);
+      expect((await run(['run', join(ex, 'long.yaml')])).code).toBe(0);
+      mkdirSync(outDir, { recursive: true });
+      for (const [name, folder] of [
+        ['example', 'report'],
+        ['long', 'report-long'],
+      ] as const) {
+        const page = await browser.newPage();
+        await page.goto(pathToFileURL(join(ex, folder, 'report.html')).href);
+        const pdf = join(outDir, `report-${name}.pdf`);
+        await page.pdf({ path: pdf, format: 'A4' });
+        await page.close();
+        // Page size and every word's box (pdftotext -bbox): nothing beyond the right or bottom edge.
+        const bbox = execFileSync('pdftotext', ['-bbox', pdf, '-'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+        const pages = [...bbox.matchAll(/<page width="([\d.]+)" height="([\d.]+)">/g)].map((m) => [Number(m[1]), Number(m[2])]);
+        expect(pages.length, name).toBeGreaterThan(2);
+        for (const [w, h] of pages) {
+          expect(w).toBeCloseTo(595.92, 0); // A4 in points (Chromium's rounding)
+          expect(h).toBeCloseTo(842.88, 0);
+        }
+        const words = [...bbox.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)];
+        expect(words.length).toBeGreaterThan(200);
+        const outside = words.filter((m) => Number(m[1]) < 0 || Number(m[3]) > 595.92 || Number(m[4]) > 842.88).map((m) => m[5]);
+        expect(outside, `${name}: words beyond the page`).toEqual([]);
+        // The reproducibility section is on paper, with the whole hash of the input and the last setting.
+        const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+        expect(text).toContain('Settings and reproducibility');
+        const results = JSON.parse(readFileSync(join(ex, folder, 'results.json'), 'utf8'));
+        const flat = text.replace(/\s+/g, '');
+        for (const i of results.inputs) expect(flat, `${name}: sha256 of ${i.role}`).toContain(i.sha256);
+        expect(flat).toContain('setting:writeMatches');
+        // A picture of the page that holds the reproducibility section (test-output/ is gitignored).
+        const pageNo = text.split('\f').findIndex((p) => p.includes('Settings and reproducibility')) + 1;
+        execFileSync('pdftoppm', ['-png', '-r', '70', '-f', String(pageNo), '-l', String(pageNo), '-singlefile', pdf, join(outDir, `report-${name}-settings`)]);
+        expect(existsSync(join(outDir, `report-${name}-settings.png`))).toBe(true);
+      }
+    },
+    90_000,
+  );
 
   it('a hostile column name is shown as text and runs no script', async () => {
     const evil = '<img src=x onerror=alert(1)>';
