@@ -37,7 +37,7 @@ export function decimalsFor(values: readonly (number | null | undefined)[]): num
   if (m >= 1) return 2;
   if (m >= 0.01 || m === 0) return 3;
   // Small magnitudes: enough decimals for three significant digits.
-  return Math.min(12, 2 - Math.floor(Math.log10(m)) + 1);
+  return Math.min(12, 2 - Math.floor(Math.log10(m)));
 }
 
 /** Significant digits without exponent notation (coefficients and other unbounded figures). */
