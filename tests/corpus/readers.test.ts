@@ -608,3 +608,87 @@ describe('corpus: bounded work', () => {
     expect(parseCsv('a,b,c\n1,2,3\n', { maxColumns: 3 }).table.names).toEqual(['a', 'b', 'c']);
   });
 });
+
+describe('corpus: the study file reads as asked (data.encoding, data.decimal, data.thousands, data.idType)', () => {
+  /** 24 people: id, t, x (from `cell`), binary y; `sep` between fields. */
+  const people = (cell: (i: number) => string, id: (i: number) => string = (i) => `p${i}`, sep = ',') => {
+    const rows = [['id', 't', 'x', 'y'].join(sep)];
+    for (let i = 0; i < 24; i++) rows.push([id(i), T[i], cell(i), (i * 5) % 7 < 3 ? 1 : 0].join(sep));
+    return rows.join('\n') + '\n';
+  };
+  const study = (data: string, extra = '') =>
+    `data:\n  persons: people.csv\n${data}id: id\ntreatment: t\ncovariates: [x]\n${extra}matching: { replace: true }\nse: pairs\nminCellCount: 1\noutcomes:\n  - type: binary\n    column: y\noutput: out\n`;
+  const cases: CorpusCase[] = [
+    {
+      name: 'study: Italian amounts with data.decimal and data.thousands',
+      files: { 'people.csv': people(italianX, undefined, ';'), 'study.yaml': study("  decimal: ','\n  thousands: '.'\n") },
+      args: ['run', '{dir}/study.yaml'],
+      code: 0,
+    },
+    {
+      name: 'study: Italian amounts without the settings are refused, naming the study-file keys',
+      files: { 'people.csv': people(italianX, undefined, ';'), 'study.yaml': study('') },
+      args: ['run', '{dir}/study.yaml'],
+      code: 2,
+      err: /covariate column `x` is numeric but for 16 of its 24 values .*study file: data\.decimal: ',', data\.thousands: '\.'/,
+    },
+    {
+      name: 'study: a mixed covariate listed under categorical is accepted',
+      files: { 'people.csv': people((i) => (i === 6 ? 'unknown' : String(i % 3))), 'study.yaml': study('', 'categorical: [x]\n') },
+      args: ['run', '{dir}/study.yaml'],
+      code: 0,
+    },
+    {
+      name: 'study: Latin-1 file with data.encoding: latin1',
+      files: { 'people.csv': latin1(people((i) => (i % 3 ? 'Città' : 'Cittè'))), 'study.yaml': study('  encoding: latin1\n') },
+      args: ['run', '{dir}/study.yaml'],
+      code: 0,
+      check: async (r) => {
+        const { readFileSync } = await import('node:fs');
+        const results = readFileSync(`${r.dir}/out/results.json`, 'utf8');
+        expect(results).toContain('Città');
+        expect(results).toContain('Cittè');
+      },
+    },
+    {
+      name: 'study: Latin-1 file without data.encoding is refused',
+      files: { 'people.csv': latin1(people((i) => (i % 3 ? 'Città' : 'Cittè'))), 'study.yaml': study('') },
+      args: ['run', '{dir}/study.yaml'],
+      code: 2,
+      err: /not valid UTF-8: column `x`.*data\.encoding: latin1/,
+    },
+    {
+      name: 'study: ids 007 and 7 are distinct with data.idType: text',
+      files: {
+        'people.csv': people(
+          (i) => String(X[i]),
+          (i) => (i === 1 ? '007' : String(i)),
+        ),
+        'study.yaml': study('  idType: text\n'),
+      },
+      args: ['run', '{dir}/study.yaml'],
+      code: 0,
+    },
+    {
+      name: 'study: ids 007 and 7 are duplicates without it',
+      files: {
+        'people.csv': people(
+          (i) => String(X[i]),
+          (i) => (i === 1 ? '007' : String(i)),
+        ),
+        'study.yaml': study(''),
+      },
+      args: ['run', '{dir}/study.yaml'],
+      code: 2,
+      err: /id column `id` has 1 duplicated ids/,
+    },
+    {
+      name: 'study: unknown data.encoding',
+      files: { 'people.csv': people((i) => String(X[i])), 'study.yaml': study('  encoding: ebcdic\n') },
+      args: ['run', '{dir}/study.yaml'],
+      code: 2,
+      err: /encoding/,
+    },
+  ];
+  for (const c of cases) it(c.name, () => runCase(c));
+});
