@@ -73,7 +73,7 @@ function expectSame(a: ReturnType<typeof viaString>, b: ReturnType<typeof viaStr
 
 describe('number conversion from bytes equals Number() of the text', () => {
   const core = csvCore();
-  const cfg = { delim: 44, ncol: 0, wanted: [], thousands: -1, mode: 0 as const, maxField: 1e6, forcedText: [] };
+  const cfg = { delim: 44, ncol: 0, wanted: [], thousands: -1, mode: 0 as const, maxField: 1e6, maxColumns: 1e5, forcedText: [] };
   const conv = (s: string) => {
     const b = new TextEncoder().encode(s);
     const x = core.fastNumber(b, 0, b.length, cfg);
