@@ -144,7 +144,7 @@ const WORDING: readonly { re: RegExp; flags: string; study: string }[] = [
     study: 'use matching.tieTolerance: 0 (exact ties only) or matching.ties: false',
   },
   { re: /use tieTolerance: 0/g, flags: 'use --tie-tolerance 0', study: 'use matching.tieTolerance: 0' },
-  { re: /\btieTolerance\b/g, flags: '--tie-tolerance', study: 'matching.tieTolerance' },
+  { re: /(?<![.\w-])tieTolerance\b/g, flags: '--tie-tolerance', study: 'matching.tieTolerance' },
   {
     re: /drop replace: false \(CLI: add --replace\) or use reuseMax 1/g,
     flags: 'add --replace or use --reuse-max 1',
