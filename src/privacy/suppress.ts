@@ -37,6 +37,8 @@ export interface SuppressionPlan {
 }
 
 const EPS = 1e-9;
+/** Candidates tried per added cell. */
+const MAX_TRIALS = 200;
 
 /**
  * The hidden cells of `sensitive` that the relations determine, given every other cell is shown.
@@ -115,6 +117,9 @@ export function planSuppression(
   const hidden = new Set(primary);
   const complementary: string[] = [];
   const rels = relations.filter((r) => cells.has(r.total) && r.parts.every((p) => cells.has(p)));
+  const isTotal = new Set(rels.map((r) => r.total));
+  const shortest = new Map<string, number>();
+  for (const r of rels) for (const m of [r.total, ...r.parts]) shortest.set(m, Math.min(shortest.get(m) ?? Infinity, r.parts.length + 1));
   for (let guard = 0; guard <= cells.size; guard++) {
     const open = recoverableCells(hidden, primary, rels);
     if (!open.length) break;
@@ -138,12 +143,27 @@ export function planSuppression(
     }
     if (!distance.size) break; // cannot happen: a determined cell sits in a sum with a shown member
     let best: { key: string; open: number; dist: number; value: number; total: boolean } | null = null;
-    for (const [key, dist] of distance) {
+    // Try the nearest, smallest candidates first; stop at the first that protects every cell,
+    // and try at most MAX_TRIALS (the work stays linear in the number of published figures).
+    // Members of short sums first (an identity a = b is the likeliest way back to a cell).
+    const order = [...distance].sort(([ka, da], [kb, db]) => {
+      const va = cells.get(ka)!.value ?? 0;
+      const vb = cells.get(kb)!.value ?? 0;
+      return (
+        da - db ||
+        (shortest.get(ka) ?? 0) - (shortest.get(kb) ?? 0) ||
+        (va > 0 ? 0 : 1) - (vb > 0 ? 0 : 1) ||
+        Number(isTotal.has(ka)) - Number(isTotal.has(kb)) ||
+        va - vb
+      );
+    });
+    for (const [key, dist] of order.slice(0, MAX_TRIALS)) {
+      if (best && best.open === 0) break;
       hidden.add(key);
       const nOpen = recoverableCells(hidden, primary, rels).length;
       hidden.delete(key);
       const v = cells.get(key)!.value ?? 0;
-      const total = rels.some((r) => r.total === key);
+      const total = isTotal.has(key);
       const rank = (x: { open: number; dist: number; value: number; total: boolean }) => [x.open, x.dist, x.value > 0 ? 0 : 1, x.total ? 1 : 0, x.value];
       const a = rank({ open: nOpen, dist, value: v, total });
       const b = best ? rank(best) : null;
