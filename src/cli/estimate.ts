@@ -2,10 +2,10 @@
  * `counterfact estimate`: propensity fit → nearest matching → balance → ATT on one CSV
  * (or Arrow/Parquet) file. The option names and the JSON keys are a fixed contract.
  */
-import { existsSync, realpathSync, statSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { matchedData } from '../matching/matchedData.js';
 import { writeMatchedData } from '../io/writeMatched.js';
+import { checkInputFile, checkOutputs, type InputRef, type OutputRef, writeOutputs } from '../io/outputs.js';
 import { evaluateDesign, type EvaluateResult, type EvaluateSpec } from '../evaluate.js';
 import { estimateATT } from '../effects/index.js';
 import { estimateATTCurve, prepareSpells, referenceDaysOf, type EffectCurve } from '../outcomes/index.js';
@@ -55,8 +55,10 @@ ${SE_METHODS.map((m) => `                           ${m.name.padEnd(7)}${m.summa
   --id-text              read the --id column as text exactly as written (007, 17-digit codes)
   --pairs OUT.csv        write treated_id,control_id,weight (one row per match)
   --matched-data OUT     write the matched sample (.csv or .parquet) with weights, subclass and
-                         distance columns, as MatchIt's match.data (get_matches with --replace)
-  --force                let --pairs / --matched-data replace an existing file
+                         distance columns, as MatchIt's match.data (get_matches with --replace,
+                         adding id); an added name the data already has gets a match_ prefix
+  --force                let --pairs / --matched-data replace an existing file counterfact did
+                         not write (an input is never replaced)
 
 ${methodHelp()}
 Outcomes over time (employment from contract spells):
@@ -137,6 +139,18 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     varMatches: num(flags, 'var-matches', { integer: true, min: 0 }) ?? 0,
     level: num(flags, 'level', { min: 0, max: 1, exclusiveMin: true }),
   };
+  checkInputFile(dataPath, '--data');
+  if (typeof flags.spells === 'string') checkInputFile(flags.spells, '--spells');
+  // Outputs never replace an input, nor an existing file counterfact did not write (without --force); checked before any work.
+  const outputs: OutputRef[] = [
+    ...(typeof flags.pairs === 'string' ? [{ path: flags.pairs, argument: '--pairs' }] : []),
+    ...(typeof flags['matched-data'] === 'string' ? [{ path: flags['matched-data'], argument: '--matched-data' }] : []),
+  ];
+  const inputRefs: InputRef[] = [
+    { path: dataPath, argument: '--data' },
+    ...(typeof flags.spells === 'string' ? [{ path: flags.spells, argument: '--spells' }] : []),
+  ];
+  checkOutputs(outputs, inputRefs, { force: Boolean(flags.force) });
   const progress = createStageProgress(io);
   progress.stage('reading');
   const readOptions = {
@@ -148,9 +162,6 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   if (flags['id-text'] && !spec.id)
     throw new CounterfactError({ code: 'bad_argument', column: '--id-text', message: '--id-text needs --id: the column to read as text' });
   const { table } = await readTableFile(dataPath, { ...readOptions, text: flags['id-text'] && spec.id ? [spec.id] : undefined });
-  // Outputs never replace an input, nor an existing file without --force; checked before any work.
-  const outputs = [flags.pairs, flags['matched-data']].filter((x): x is string => typeof x === 'string');
-  checkOutputs(outputs, [dataPath, typeof flags.spells === 'string' ? flags.spells : null], Boolean(flags.force));
   // The propensity fit on both cores (bit-identical to one thread; small data stay on this thread).
   progress.rows(table.nRows);
   const design = evaluateDesign(table, spec, { fit: (t, o) => fitPropensityParallel(t, o), onStage: (s) => progress.stage(s) });
@@ -227,11 +238,27 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     warnings: [...design.warnings, ...effect.warnings, ...extraWarnings],
     settings: { ...design.settings, outcome: effect.outcome },
   };
-  if (typeof flags.pairs === 'string') writePairs(flags.pairs, table, result, spec.id);
-  if (typeof flags['matched-data'] === 'string') {
-    await writeMatchedData(flags['matched-data'], matchedData(table, design.match, { layout: isReplace(design.match) ? 'matches' : 'units' }), {
-      force: Boolean(flags.force),
-    });
+  if (outputs.length) {
+    const pairsPath = flags.pairs;
+    const matchedPath = flags['matched-data'];
+    await writeOutputs(
+      [
+        ...(typeof pairsPath === 'string' ? [{ path: pairsPath, argument: '--pairs', write: (p: string) => writePairs(p, table, result, spec.id) }] : []),
+        ...(typeof matchedPath === 'string'
+          ? [
+              {
+                path: matchedPath,
+                argument: '--matched-data',
+                write: (p: string) =>
+                  writeMatchedData(p, matchedData(table, design.match, { layout: isReplace(design.match) ? 'matches' : 'units', ...addedColumnNames(table.names) }), {
+                    force: true,
+                  }),
+              },
+            ]
+          : []),
+      ],
+      { command: 'estimate', inputs: inputRefs, force: Boolean(flags.force) },
+    );
   }
   let sensitivity: Record<string, unknown> | null = null;
   const wanted = list(flags, 'sensitivity');
@@ -243,9 +270,19 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
         column: '--sensitivity',
         message: `--sensitivity takes rosenbaum, evalue and/or confounder, received ${bad.join(', ')}`,
       });
-    if (wanted.includes('confounder')) {
-      if (!spec.outcome)
-        throw new CounterfactError({ code: 'bad_argument', column: '--sensitivity', message: 'the simulated confounder needs a binary --outcome column' });
+    // An analysis that does not apply to this outcome or match becomes a note, as in `run`.
+    const notes: string[] = [];
+    const noteIfInapplicable = (what: string, f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        if (!(e instanceof CounterfactError)) throw e;
+        notes.push(`${what}: not computed: ${e.message}`);
+      }
+    };
+    sensitivity = {};
+    if (wanted.includes('confounder') && !spec.outcome) notes.push('simulated confounder: not computed: it needs a binary --outcome column');
+    else if (wanted.includes('confounder')) {
       const ps = list(flags, 'confounder-p').map(Number);
       const mimic = typeof flags['confounder-mimic'] === 'string' ? flags['confounder-mimic'] : null;
       if (!mimic && (ps.length !== 4 || ps.some((p) => !(p >= 0 && p <= 1)))) {
@@ -255,20 +292,24 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
           message: 'give --confounder-mimic COL, or --confounder-p with four probabilities p11,p10,p01,p00 (P(U=1 | T, Y))',
         });
       }
-      const r = simulatedConfounder(table, spec, mimic ? { mimic } : { probabilities: { p11: ps[0]!, p10: ps[1]!, p01: ps[2]!, p00: ps[3]! } }, {
-        reps: num(flags, 'confounder-reps', { integer: true, min: 2 }) ?? 100,
-        seed: typeof chosen.options.seed === 'number' ? chosen.options.seed : 1,
+      const reps = num(flags, 'confounder-reps', { integer: true, min: 2 }) ?? 100;
+      noteIfInapplicable('simulated confounder', () => {
+        sensitivity!.confounder = simulatedConfounder(table, spec, mimic ? { mimic } : { probabilities: { p11: ps[0]!, p10: ps[1]!, p01: ps[2]!, p00: ps[3]! } }, {
+          reps,
+          seed: typeof chosen.options.seed === 'number' ? chosen.options.seed : 1,
+        });
       });
-      sensitivity = { confounder: r };
     }
-    sensitivity ??= {};
     if (wanted.includes('rosenbaum')) {
-      if (!spec.outcome)
-        throw new CounterfactError({ code: 'bad_argument', column: '--sensitivity', message: 'Rosenbaum bounds need a binary --outcome column' });
-      const r = rosenbaumFromMatch(design.match, getNumericOutcome(table, spec.outcome));
-      sensitivity.rosenbaum = { discordantTreated: r.discordantTreated, discordantControl: r.discordantControl, gammaCritical: r.gammaCritical, rows: r.rows };
+      if (!spec.outcome) notes.push('Rosenbaum bounds: not computed: they need a binary --outcome column and 1:1 matching');
+      else
+        noteIfInapplicable('Rosenbaum bounds', () => {
+          const r = rosenbaumFromMatch(design.match, getNumericOutcome(table, spec.outcome));
+          sensitivity!.rosenbaum = { discordantTreated: r.discordantTreated, discordantControl: r.discordantControl, gammaCritical: r.gammaCritical, rows: r.rows };
+        });
     }
-    if (wanted.includes('evalue')) sensitivity.evalue = eValueForATT(effect);
+    if (wanted.includes('evalue')) noteIfInapplicable('E-value', () => (sensitivity!.evalue = eValueForATT(effect)));
+    if (notes.length) sensitivity.notes = notes;
   }
   // Small-cell suppression, right before anything is printed (src/privacy).
   const privacy = minCellCount === undefined ? null : estimatePrivacy(result.counts, effect, minCellCount);
@@ -314,6 +355,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   }
   progress.done();
   for (const w of result.warnings) io.err(`warning: ${privacy ? redactSmallCounts(w, privacy.minCellCount) : w}\n`);
+  for (const n of (sensitivity?.notes as string[] | undefined) ?? []) io.err(`note: ${n}\n`);
   return 0;
 }
 
@@ -358,33 +400,6 @@ export function estimateJson(r: EvaluateResult, dataPath?: string): Record<strin
   };
 }
 
-/** Refuse outputs that would replace an input, or an existing file without --force. */
-function checkOutputs(outputs: readonly string[], inputs: readonly (string | null)[], force: boolean): void {
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return resolve(p);
-    }
-  };
-  const ins = new Set(inputs.filter((x): x is string => x !== null).map(real));
-  for (const out of outputs) {
-    if (ins.has(real(out))) {
-      throw new CounterfactError({ code: 'bad_argument', column: out, message: `refusing to write ${out}: it is an input of this run; choose another path` });
-    }
-    if (existsSync(out)) {
-      if (statSync(out).isDirectory())
-        throw new CounterfactError({ code: 'bad_argument', column: out, message: `${out} is a folder: give a file path for the output` });
-      if (!force)
-        throw new CounterfactError({
-          code: 'bad_argument',
-          column: out,
-          message: `refusing to replace the existing file ${out}: choose another path, or add --force to replace it`,
-        });
-    }
-  }
-}
-
 /** The match was made with replacement (controls may be in several matched sets). */
 function isReplace(m: EvaluateResult['match']): boolean {
   const s = m.settings;
@@ -419,9 +434,13 @@ export function estimateSummary(r: EvaluateResult, privacy: EstimatePrivacy | nu
   if (privacy?.effectHidden) out.push(`${e.estimand} on ${e.outcome}: suppressed (fewer than ${privacy.minCellCount} matched treated or controls)`);
   else
     out.push(
-      `ATT on ${e.outcome}: ${fmt(e.estimate)}  (SE ${fmt(e.se)}, ${pct}% CI ${fmt(e.ciLower)} to ${fmt(e.ciUpper)}, p = ${e.pValue === null ? 'NA' : e.pValue.toPrecision(3)})`,
+      `${e.estimand} on ${e.outcome}: ${fmt(e.estimate)}  (SE ${fmt(e.se)}, ${pct}% CI ${fmt(e.ciLower)} to ${fmt(e.ciUpper)}, p = ${e.pValue === null ? 'NA' : e.pValue.toPrecision(3)})`,
     );
-  out.push(`  treated mean ${fmt(e.meanTreated)}, matched control mean ${fmt(e.meanControl)}, naive difference ${fmt(e.naive)}; SE: ${e.method}`);
+  out.push(
+    e.estimand === 'ATC'
+      ? `  matched treated mean ${fmt(e.meanTreated)}, control mean ${fmt(e.meanControl)}, naive difference ${fmt(e.naive)}; SE: ${e.method}`
+      : `  treated mean ${fmt(e.meanTreated)}, matched control mean ${fmt(e.meanControl)}, naive difference ${fmt(e.naive)}; SE: ${e.method}`,
+  );
   out.push('');
   out.push(
     formatTable(
@@ -487,4 +506,20 @@ function hiddenEffect(e: EvaluateResult['effect']): EvaluateResult['effect'] {
     meanControl: Number.NaN,
     naive: Number.NaN,
   };
+}
+
+/**
+ * Names of the columns `--matched-data` adds (MatchIt's `weights`, `subclass`, `distance`, `id`):
+ * a name the data already uses gets a `match_` prefix (repeated until free), as documented in
+ * the help, so a register with an `id` column still exports.
+ */
+function addedColumnNames(existing: readonly string[]): { weights: string; subclass: string; distance: string; id: string } {
+  const taken = new Set(existing);
+  const free = (name: string) => {
+    let n = name;
+    while (taken.has(n)) n = `match_${n}`;
+    taken.add(n);
+    return n;
+  };
+  return { weights: free('weights'), subclass: free('subclass'), distance: free('distance'), id: free('id') };
 }
