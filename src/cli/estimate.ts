@@ -250,9 +250,13 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
                 path: matchedPath,
                 argument: '--matched-data',
                 write: (p: string) =>
-                  writeMatchedData(p, matchedData(table, design.match, { layout: isReplace(design.match) ? 'matches' : 'units', ...addedColumnNames(table.names) }), {
-                    force: true,
-                  }),
+                  writeMatchedData(
+                    p,
+                    matchedData(table, design.match, { layout: isReplace(design.match) ? 'matches' : 'units', ...addedColumnNames(table.names) }),
+                    {
+                      force: true,
+                    },
+                  ),
               },
             ]
           : []),
@@ -294,10 +298,15 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
       }
       const reps = num(flags, 'confounder-reps', { integer: true, min: 2 }) ?? 100;
       noteIfInapplicable('simulated confounder', () => {
-        sensitivity!.confounder = simulatedConfounder(table, spec, mimic ? { mimic } : { probabilities: { p11: ps[0]!, p10: ps[1]!, p01: ps[2]!, p00: ps[3]! } }, {
-          reps,
-          seed: typeof chosen.options.seed === 'number' ? chosen.options.seed : 1,
-        });
+        sensitivity!.confounder = simulatedConfounder(
+          table,
+          spec,
+          mimic ? { mimic } : { probabilities: { p11: ps[0]!, p10: ps[1]!, p01: ps[2]!, p00: ps[3]! } },
+          {
+            reps,
+            seed: typeof chosen.options.seed === 'number' ? chosen.options.seed : 1,
+          },
+        );
       });
     }
     if (wanted.includes('rosenbaum')) {
@@ -305,7 +314,12 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
       else
         noteIfInapplicable('Rosenbaum bounds', () => {
           const r = rosenbaumFromMatch(design.match, getNumericOutcome(table, spec.outcome));
-          sensitivity!.rosenbaum = { discordantTreated: r.discordantTreated, discordantControl: r.discordantControl, gammaCritical: r.gammaCritical, rows: r.rows };
+          sensitivity!.rosenbaum = {
+            discordantTreated: r.discordantTreated,
+            discordantControl: r.discordantControl,
+            gammaCritical: r.gammaCritical,
+            rows: r.rows,
+          };
         });
     }
     if (wanted.includes('evalue')) noteIfInapplicable('E-value', () => (sensitivity!.evalue = eValueForATT(effect)));

@@ -194,15 +194,16 @@ export function runStudyWithMatch(
     const missing: number[] = [];
     armLabels.forEach((l, i) => l === null && missing.push(i));
     if (missing.length) {
+      const lines = `${missing
+        .slice(0, 5)
+        .map((r) => r + 2)
+        .join(', ')}${missing.length > 5 ? ', …' : ''}`;
       throw new CounterfactError({
         code: 'missing_values',
         column: study.arms.column,
         rows: missing.slice(0, 5),
         count: missing.length,
-        message: `arms: the arm column \`${study.arms.column}\` is empty in ${missing.length} row(s) (spreadsheet lines ${missing
-          .slice(0, 5)
-          .map((r) => r + 2)
-          .join(', ')}${missing.length > 5 ? ', …' : ''}); give every row an arm label (or the control label \`${String(study.arms.control)}\`), or drop those rows`,
+        message: `arms: the arm column \`${study.arms.column}\` is empty in ${missing.length} row(s) (spreadsheet lines ${lines}); give every row an arm label (or the control label \`${String(study.arms.control)}\`), or drop those rows`,
       });
     }
     table = withColumn(
@@ -236,7 +237,8 @@ export function runStudyWithMatch(
       code: 'bad_study',
       path: ['data', 'spells'],
       column: 'data.spells',
-      message: 'a spells outcome needs the contract spells: add `data.spells: FILE` to the study file (one row per contract: id, start, end), or pass the spells table to runStudy',
+      message:
+        'a spells outcome needs the contract spells: add `data.spells: FILE` to the study file (one row per contract: id, start, end), or pass the spells table to runStudy',
     });
   }
   let design: DesignResult;
