@@ -3,7 +3,7 @@
  * ATT (cobalt's raw difference for binaries reported alongside, labelled).
  */
 import type { BalanceRow, BalanceTable, MatchResult } from '../contracts.js';
-import { buildDesign, isBinary } from '../data/design.js';
+import { buildDesign, dummyName, isBinary } from '../data/design.js';
 import { toTable, type TableInput } from '../data/table.js';
 import { badArgument } from '../problems.js';
 import { focalView } from '../matching/result.js';
@@ -42,50 +42,58 @@ export function assessBalance(data: TableInput, match: MatchResult, covariates: 
   const threshold = options.threshold ?? 0.1;
   if (!(threshold > 0)) badArgument('threshold', `threshold must be a positive number, received ${threshold}`);
   if (table.nRows !== match.nUnits) badArgument('data', `data has ${table.nRows} rows but the match has ${match.nUnits} units`);
-  const design = buildDesign(table, covariates, { categorical: options.categorical, allLevels: true });
+  const design = buildDesign(table, covariates, { categorical: options.categorical, allLevels: true, dummies: false });
   const n = match.nUnits;
   const t = match.treatment;
-  const cols: { name: string; v: Float64Array }[] = [];
-  if (options.includeDistance && match.distance) cols.push({ name: 'distance', v: match.distance });
-  design.columns.forEach((v, j) => cols.push({ name: design.names[j]!, v }));
+  const w = match.weights;
   const rows: BalanceRow[] = [];
   let sorter: RadixSorter | null = null;
-  for (const { name, v } of cols) {
+  const numericRow = (name: string, v: Float64Array) => {
     const binary = isBinary(v);
-    const [before, after] = groupStats(v, t, match.weights);
-    // Standardiser: SD of the treated in the unmatched sample.
-    const sdT = binary ? Math.sqrt(before.meanT * (1 - before.meanT)) : Math.sqrt(before.varT);
-    const smd = (a: number, b: number) => (sdT > 0 ? (a - b) / sdT : a === b ? 0 : NaN);
-    const smdBefore = smd(before.meanT, before.meanC);
-    const smdAfter = smd(after.meanT, after.meanC);
+    const [before, after] = groupStats(v, t, w);
     let eB: { mean: number; max: number };
     let eA: { mean: number; max: number };
     if (binary) {
-      // Binary and dummy columns: no sort (both eCDF statistics are the difference in proportions).
+      // Binary columns: no sort (both eCDF statistics are the difference in proportions).
       eB = binaryEcdf(before);
       eA = binaryEcdf(after);
     } else {
-      sorter ??= new RadixSorter(n, t, match.weights);
-      [eB, eA] = ecdfStats(v, t, match.weights, sorter);
+      sorter ??= new RadixSorter(n, t, w);
+      [eB, eA] = ecdfStats(v, t, w, sorter);
     }
-    rows.push({
-      covariate: name,
-      type: binary ? 'binary' : 'continuous',
-      meanTreatedBefore: before.meanT,
-      meanControlBefore: before.meanC,
-      meanTreatedAfter: after.meanT,
-      meanControlAfter: after.meanC,
-      smdBefore,
-      smdAfter,
-      cobaltBefore: binary ? before.meanT - before.meanC : smdBefore,
-      cobaltAfter: binary ? after.meanT - after.meanC : smdAfter,
-      varianceRatioBefore: binary ? null : before.varT / before.varC,
-      varianceRatioAfter: binary ? null : after.varT / after.varC,
-      ecdfMeanBefore: eB.mean,
-      ecdfMaxBefore: eB.max,
-      ecdfMeanAfter: eA.mean,
-      ecdfMaxAfter: eA.max,
-      flagged: !(Math.abs(smdAfter) < threshold),
+    rows.push(balanceRow(name, binary, before, after, eB, eA, threshold));
+  };
+  if (options.includeDistance && match.distance) numericRow('distance', match.distance);
+  let groups: { nT: number; swT: number; swC: number } | null = null;
+  for (const term of design.terms) {
+    if (term.kind === 'numeric') {
+      numericRow(term.covariate, design.columns[term.columnIndices[0]!]!);
+      continue;
+    }
+    // A categorical covariate: every level's dummy statistics from one pass over the codes (no
+    // dummy columns, no sort). The sums are those of the dummy columns taken in row order, so
+    // the numbers are the same bits as from the columns.
+    groups ??= groupTotals(t, w);
+    const codes = term.codes!;
+    const L = Math.max(...term.levelCodes!) + 1;
+    const cntT = new Float64Array(L);
+    const cnt = new Float64Array(L);
+    const wT = new Float64Array(L);
+    const wC = new Float64Array(L);
+    for (let i = 0; i < n; i++) {
+      const k = codes[i]!;
+      const g = t[i]!;
+      const wi = w[i]! > 0 ? w[i]! : 0;
+      cntT[k] += g;
+      cnt[k]++;
+      if (g) wT[k] += wi;
+      else wC[k] += wi;
+    }
+    const nC = n - groups.nT;
+    term.levelCodes!.forEach((k, j) => {
+      const before = { meanT: cntT[k]! / groups!.nT, meanC: (cnt[k]! - cntT[k]!) / nC, varT: NaN, varC: NaN };
+      const after = { meanT: wT[k]! / groups!.swT, meanC: wC[k]! / groups!.swC, varT: NaN, varC: NaN };
+      rows.push(balanceRow(dummyName(term.covariate, term.levels![j]!), true, before, after, binaryEcdf(before), binaryEcdf(after), threshold));
     });
   }
   const covRows = rows.filter((r) => r.covariate !== 'distance' || !options.includeDistance);
@@ -146,6 +154,57 @@ function atcBalance(b: BalanceTable): BalanceTable {
       ...b.notes.slice(1),
     ],
   });
+}
+
+/** One row of the table from the group statistics of a column (binary or not) and its eCDF statistics. */
+function balanceRow(
+  name: string,
+  binary: boolean,
+  before: GroupStats,
+  after: GroupStats,
+  eB: { mean: number; max: number },
+  eA: { mean: number; max: number },
+  threshold: number,
+): BalanceRow {
+  // Standardiser: SD of the treated in the unmatched sample.
+  const sdT = binary ? Math.sqrt(before.meanT * (1 - before.meanT)) : Math.sqrt(before.varT);
+  const smd = (a: number, b: number) => (sdT > 0 ? (a - b) / sdT : a === b ? 0 : NaN);
+  const smdBefore = smd(before.meanT, before.meanC);
+  const smdAfter = smd(after.meanT, after.meanC);
+  return {
+    covariate: name,
+    type: binary ? 'binary' : 'continuous',
+    meanTreatedBefore: before.meanT,
+    meanControlBefore: before.meanC,
+    meanTreatedAfter: after.meanT,
+    meanControlAfter: after.meanC,
+    smdBefore,
+    smdAfter,
+    cobaltBefore: binary ? before.meanT - before.meanC : smdBefore,
+    cobaltAfter: binary ? after.meanT - after.meanC : smdAfter,
+    varianceRatioBefore: binary ? null : before.varT / before.varC,
+    varianceRatioAfter: binary ? null : after.varT / after.varC,
+    ecdfMeanBefore: eB.mean,
+    ecdfMaxBefore: eB.max,
+    ecdfMeanAfter: eA.mean,
+    ecdfMaxAfter: eA.max,
+    flagged: !(Math.abs(smdAfter) < threshold),
+  };
+}
+
+/** Number of treated, and the sums of positive weights of treated and controls (row order, as groupStats). */
+function groupTotals(t: Uint8Array, w: Float64Array): { nT: number; swT: number; swC: number } {
+  let nT = 0,
+    swT = 0,
+    swC = 0;
+  for (let i = 0; i < t.length; i++) {
+    const g = t[i]!;
+    const wi = w[i]! > 0 ? w[i]! : 0;
+    nT += g;
+    swT += g * wi;
+    swC += (1 - g) * wi;
+  }
+  return { nT, swT, swC };
 }
 
 interface GroupStats {
@@ -244,6 +303,8 @@ function ecdfStats(v: Float64Array, t: Uint8Array, w: Float64Array, sorter: Radi
     } else swC += wi;
   }
   const nC = n - nT;
+  const counted = integerEcdf(v, t, w, nT, nC, swT, swC);
+  if (counted) return counted;
   // Sorted keys (equal keys = equal values) and, per sorted unit, row·4 + 2·treated + (weight > 0).
   const { hi, lo, tags } = sorter.sort(v);
   let fT0 = 0,
@@ -268,6 +329,77 @@ function ecdfStats(v: Float64Array, t: Uint8Array, w: Float64Array, sorter: Radi
     if (k + 1 < n && hi[k + 1] === hi[k] && lo[k + 1] === lo[k]) continue;
     const d0 = Math.abs(fT0 - fC0);
     const d1 = Math.abs(fT1 - fC1);
+    sum0 += d0;
+    sum1 += d1;
+    if (d0 > max0) max0 = d0;
+    if (d1 > max1) max1 = d1;
+    m++;
+  }
+  return [
+    { mean: m > 0 ? sum0 / m : 0, max: max0 },
+    { mean: m > 0 ? sum1 / m : 0, max: max1 },
+  ];
+}
+
+/**
+ * {@link ecdfStats} for a column of whole numbers spanning at most max(65,536, n) values (ages,
+ * months, counts: most register covariates): per-value counts and weight sums in one pass, then
+ * one walk over the values present — no sort. The cumulative shares are counts divided once by
+ * the group size, so they can differ from the sorted walk's running sums in the last bit.
+ * Returns null for other columns.
+ */
+function integerEcdf(
+  v: Float64Array,
+  t: Uint8Array,
+  w: Float64Array,
+  nT: number,
+  nC: number,
+  swT: number,
+  swC: number,
+): [{ mean: number; max: number }, { mean: number; max: number }] | null {
+  const n = v.length;
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    if (!Number.isInteger(x)) return null;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  const span = hi - lo + 1;
+  if (!(span <= Math.max(65536, n))) return null;
+  const cT = new Float64Array(span);
+  const cC = new Float64Array(span);
+  const wT = new Float64Array(span);
+  const wC = new Float64Array(span);
+  for (let i = 0; i < n; i++) {
+    const b = v[i]! - lo;
+    const wi = w[i]! > 0 ? w[i]! : 0;
+    if (t[i]) {
+      cT[b]++;
+      wT[b] += wi;
+    } else {
+      cC[b]++;
+      wC[b] += wi;
+    }
+  }
+  let kT = 0,
+    kC = 0,
+    sT = 0,
+    sC = 0;
+  let sum0 = 0,
+    max0 = 0,
+    sum1 = 0,
+    max1 = 0,
+    m = 0;
+  for (let b = 0; b < span; b++) {
+    if (cT[b] === 0 && cC[b] === 0) continue;
+    kT += cT[b]!;
+    kC += cC[b]!;
+    sT += wT[b]!;
+    sC += wC[b]!;
+    const d0 = Math.abs(kT / nT - kC / nC);
+    const d1 = Math.abs(sT / swT - sC / swC);
     sum0 += d0;
     sum1 += d1;
     if (d0 > max0) max0 = d0;

@@ -151,6 +151,12 @@ export interface DesignTerm {
   readonly columnIndices: readonly number[];
   /** For categorical terms: all levels (first is the reference, not in the design). */
   readonly levels?: readonly string[];
+  /**
+   * With `dummies: false`: the level code of every row (into the column's own levels) and, for
+   * each entry of `levels`, its code — the categorical term without dummy columns.
+   */
+  readonly codes?: Int32Array;
+  readonly levelCodes?: readonly number[];
 }
 
 /** Numeric design columns (no intercept), each of length nRows. */
@@ -175,6 +181,11 @@ export interface DesignOptions {
    * on a SharedArrayBuffer so worker threads read them without a copy.
    */
   readonly allocate?: (n: number) => Float64Array;
+  /**
+   * false: categorical terms get no dummy columns, only their `codes` and `levelCodes` (for
+   * code that counts levels itself, e.g. the balance table). Default true.
+   */
+  readonly dummies?: boolean;
 }
 
 /** Name of the dummy column for a level. */
@@ -307,6 +318,17 @@ export function buildDesign(table: Table, covariates: readonly string[], options
       }
       const start = options.allLevels ? 0 : 1;
       const idx: number[] = [];
+      if (options.dummies === false) {
+        terms.push({
+          covariate: cov,
+          kind: 'categorical',
+          columnIndices: [],
+          levels: present.map((k) => cat.levels[k]!),
+          codes: cat.codes,
+          levelCodes: present,
+        });
+        continue;
+      }
       for (let p = start; p < present.length; p++) {
         const k = present[p]!;
         const d = options.allocate ? options.allocate(n) : new Float64Array(n);
