@@ -12,7 +12,7 @@ const lazyReportForCjs: Plugin = {
   setup(build) {
     if (build.initialOptions.format !== 'cjs') return;
     build.onResolve({ filter: /^\.\/report\/index\.js$/ }, (args) =>
-      args.importer.endsWith('src/index.ts') ? { path: 'lazy-report', namespace: 'lazy-report' } : undefined,
+      /[\\/]src[\\/]index\.ts$/.test(args.importer) ? { path: 'lazy-report', namespace: 'lazy-report' } : undefined,
     );
     build.onResolve({ filter: /^\.\/index\.js$/ }, (args) => (args.namespace === 'lazy-report' ? { path: './index.js', external: true } : undefined));
     build.onLoad({ filter: /.*/, namespace: 'lazy-report' }, () => ({
