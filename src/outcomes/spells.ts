@@ -25,6 +25,8 @@ export interface SpellColumns {
   readonly end: string;
   readonly type?: string;
   readonly sector?: string;
+  /** Contractual qualification level of the contract (ranked by a given order; see src/history). */
+  readonly qualification?: string;
 }
 
 export interface SpellExclusion {
@@ -47,6 +49,9 @@ export interface Spells {
   readonly typeLevels: readonly string[];
   readonly sector: Int32Array | null;
   readonly sectorLevels: readonly string[];
+  /** Contractual qualification (code into `qualificationLevels`, −1 missing); null without the column. */
+  readonly qualification: Int32Array | null;
+  readonly qualificationLevels: readonly string[];
   readonly spellsRead: number;
   readonly spellsUsed: number;
   readonly exclusions: readonly SpellExclusion[];
@@ -153,6 +158,7 @@ export function prepareSpells(spells: Table, columns: SpellColumns, peopleIds: A
           })();
   const typeCat = asCat(typeCol);
   const sectorCat = asCat(sectorCol);
+  const qualificationCat = asCat(columns.qualification ? getColumn(spells, columns.qualification, 'qualification') : null);
   const reasons: Record<SpellExclusion['reason'], { count: number; rows: number[] }> = {
     'unknown person': { count: 0, rows: [] },
     'bad start date': { count: 0, rows: [] },
@@ -207,11 +213,13 @@ export function prepareSpells(spells: Table, columns: SpellColumns, peopleIds: A
   const end = new Float64Array(m);
   const type = typeCat ? new Int32Array(m) : null;
   const sector = sectorCat ? new Int32Array(m) : null;
+  const qualification = qualificationCat ? new Int32Array(m) : null;
   keep.forEach((i, k) => {
     start[k] = s.days[i]!;
     end[k] = Number.isNaN(e.days[i]!) ? Infinity : e.days[i]!;
     if (type) type[k] = typeCat!.codes[i]!;
     if (sector) sector[k] = sectorCat!.codes[i]!;
+    if (qualification) qualification[k] = qualificationCat!.codes[i]!;
   });
   return Object.freeze({
     kind: 'Spells',
@@ -223,6 +231,8 @@ export function prepareSpells(spells: Table, columns: SpellColumns, peopleIds: A
     typeLevels: typeCat?.levels ?? [],
     sector,
     sectorLevels: sectorCat?.levels ?? [],
+    qualification,
+    qualificationLevels: qualificationCat?.levels ?? [],
     spellsRead: n,
     spellsUsed: m,
     exclusions,
@@ -372,75 +382,5 @@ export function pseudoReferenceDates(treatment: Uint8Array, referenceDays: Float
   return out;
 }
 
-/**
- * Pre-treatment work history as covariates, for matching on them as the training studies did:
- * `emp_m1` … `emp_m<months>` (employed on the reference date minus k months),
- * `months_employed` (their sum), `longest_sector` (sector of the longest contract that started
- * before the reference date; "none" without one) and `main_contract_type` (most frequent type
- * among those contracts; ties to the first in sorted order; "none" without one).
- * People without a reference date get missing values (NaN / -1): give controls pseudo-dates.
- * Cost: O(people × months × spells per person).
- */
-export function historyCovariates(spells: Spells, referenceDays: Float64Array, options: { months?: number } = {}): Record<string, Column> {
-  const months = options.months ?? 18;
-  const n = spells.nPeople;
-  const cols: Record<string, Column> = {};
-  const total = new Float64Array(n);
-  for (let k = 1; k <= months; k++) {
-    const v = new Float64Array(n);
-    for (let p = 0; p < n; p++) {
-      const r = referenceDays[p]!;
-      if (!Number.isFinite(r)) {
-        v[p] = NaN;
-        total[p] = NaN;
-        continue;
-      }
-      v[p] = employedOn(spells, p, addMonths(r, -k));
-      total[p] += v[p]!;
-    }
-    cols[`emp_m${k}`] = { kind: 'numeric', values: v };
-  }
-  cols.months_employed = { kind: 'numeric', values: total };
-  const catOf = (codes: Int32Array | null, levels: readonly string[], pick: (p: number, r: number) => number) => {
-    const lv = [...levels, 'none'].sort();
-    const noneCode = lv.indexOf('none');
-    const remap = levels.map((l) => lv.indexOf(l));
-    const out = new Int32Array(n);
-    for (let p = 0; p < n; p++) {
-      const r = referenceDays[p]!;
-      if (!Number.isFinite(r) || !codes) {
-        out[p] = Number.isFinite(r) ? noneCode : -1;
-        continue;
-      }
-      const c = pick(p, r);
-      out[p] = c < 0 ? noneCode : remap[c]!;
-    }
-    return { kind: 'categorical' as const, codes: out, levels: lv };
-  };
-  cols.longest_sector = catOf(spells.sector, spells.sectorLevels, (p, r) => {
-    let best = -1;
-    let len = -1;
-    for (let k = spells.offsets[p]!; k < spells.offsets[p + 1]!; k++) {
-      if (spells.start[k]! >= r) break;
-      const l = Math.min(spells.end[k]!, r - 1) - spells.start[k]!;
-      if (l > len) {
-        len = l;
-        best = spells.sector![k]!;
-      }
-    }
-    return best;
-  });
-  cols.main_contract_type = catOf(spells.type, spells.typeLevels, (p, r) => {
-    const counts = new Map<number, number>();
-    for (let k = spells.offsets[p]!; k < spells.offsets[p + 1]!; k++) {
-      if (spells.start[k]! >= r) break;
-      const t = spells.type![k]!;
-      if (t >= 0) counts.set(t, (counts.get(t) ?? 0) + 1);
-    }
-    let best = -1;
-    let bc = 0;
-    for (const [t, c] of counts) if (c > bc || (c === bc && t < best)) [best, bc] = [t, c];
-    return best;
-  });
-  return cols;
-}
+/* historyCovariates (pre-treatment work history) moved to src/history/workHistory.ts, beside
+ * workHistory; src/outcomes/index.ts re-exports it for existing callers. */
