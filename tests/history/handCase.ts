@@ -3,7 +3,7 @@
  * the in-memory and the DuckDB tests. Months: 3. Qualification order: 1 < 2 < 3.
  */
 import { parseDate } from '../../src/data/dates.js';
-import { fromColumns } from '../../src/data/table.js';
+import { columnLabels, fromColumns, type Column } from '../../src/data/table.js';
 
 const D = parseDate;
 
@@ -77,3 +77,8 @@ export const HAND_ANSWERS = {
 } as const;
 
 export const HAND_COLUMNS = { id: 'id', start: 'start', end: 'end', type: 'type', sector: 'sector', qualification: 'qual' } as const;
+
+/** A column as plain values: numbers, or labels (null = missing). */
+export function plain(c: Column): (number | string | null)[] {
+  return c.kind === 'numeric' ? Array.from(c.values) : columnLabels(c);
+}

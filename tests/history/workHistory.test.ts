@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { columnLabels, fromColumns, type Column } from '../../src/data/table.js';
+import { fromColumns } from '../../src/data/table.js';
 import { historyCovariates, workHistory, workHistoryColumnNames } from '../../src/history/index.js';
 import { prepareSpells } from '../../src/outcomes/index.js';
 import { CounterfactError } from '../../src/problems.js';
-import { HAND_ANSWERS, HAND_COLUMNS, HAND_DID, HAND_PEOPLE, HAND_REFERENCE, HAND_SPELLS } from './handCase.js';
-
-/** A column as plain values: numbers, or labels (null = missing). */
-export function plain(c: Column): (number | string | null)[] {
-  return c.kind === 'numeric' ? Array.from(c.values) : columnLabels(c);
-}
+import { HAND_ANSWERS, HAND_COLUMNS, HAND_DID, HAND_PEOPLE, HAND_REFERENCE, HAND_SPELLS, plain } from './handCase.js';
 
 describe('workHistory: the hand-built case', () => {
   const spells = prepareSpells(HAND_SPELLS, HAND_COLUMNS, HAND_PEOPLE);
