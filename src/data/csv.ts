@@ -188,7 +188,11 @@ class ColumnBuilder {
     private readonly decimalComma: boolean,
     private readonly autoComma: boolean,
     private readonly thousands: string | undefined,
-  ) {}
+    /** Read as text exactly as written (the `text` option). */
+    forceText = false,
+  ) {
+    if (forceText) this.toDictionary(0);
+  }
 
   push(raw: string): void {
     if (this.length === (this.codes ? this.codes.length : this.nums.length)) this.grow();
@@ -313,6 +317,7 @@ export class CsvReader {
   private pendingCR = false;
 
   constructor(private readonly options: CsvOptions = {}) {
+    checkCsvOptions(options);
     this.delimiter = options.delimiter && options.delimiter !== 'auto' ? options.delimiter : null;
     this.maxField = options.maxFieldChars ?? 1_000_000;
   }
@@ -472,7 +477,8 @@ export class CsvReader {
     this.header = names;
     const comma = this.options.decimal === ',';
     const auto = (this.options.decimal ?? 'auto') === 'auto' && this.delimiter !== ',';
-    this.builders = names.map((name) => (!wanted || wanted.has(name) ? new ColumnBuilder(comma, auto, this.options.thousands) : null));
+    const text = new Set(this.options.text ?? []);
+    this.builders = names.map((name) => (!wanted || wanted.has(name) ? new ColumnBuilder(comma, auto, this.options.thousands, text.has(name)) : null));
   }
 
   /** Finish parsing: the table and a report. Throws for empty files, header-only files and ragged rows. */
@@ -528,7 +534,7 @@ export class CsvReader {
       const b = this.builders[j];
       if (!b) return;
       let col = b.finish();
-      if (col.kind === 'categorical') col = typeCheckText(col, (s) => probe.isNumber(s), 'line');
+      if (col.kind === 'categorical' && !this.options.text?.includes(name)) col = typeCheckText(col, (s) => probe.isNumber(s), 'line');
       names.push(name);
       columns[name] = col;
       info.push({ name, kind: col.kind, missing: b.missing });

@@ -95,3 +95,16 @@ describe('reader options on one thread and on worker threads', () => {
     expect(read.table.names).toEqual(['id', 'city', 'x', 'y']);
   });
 });
+
+describe('reader options on the string parser (text with lone surrogates)', () => {
+  it('`text` columns and the near-numeric mark as on the byte parser', () => {
+    const body = 'id,x,note\n007,1,a\n7,"1,5",b\n8,2,c\n';
+    const viaBytes = parseCsv(body, { text: ['id'] });
+    const viaString = parseCsv(body.replace(',c\n', ',\ud800\n'), { text: ['id'] });
+    expect(plain(viaString.table).slice(0, 2)).toEqual(plain(viaBytes.table).slice(0, 2));
+    const id = viaString.table.columns.id!;
+    expect(id.kind === 'categorical' && id.levels).toEqual(['007', '7', '8']);
+    const x = viaString.table.columns.x!;
+    expect(x.kind === 'categorical' && x.nearNumeric?.offending).toEqual([{ value: '1,5', at: 3 }]);
+  });
+});
