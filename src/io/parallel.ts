@@ -2,7 +2,8 @@
  * Worker-thread accumulator for the propensity fit (Node only): the weighted cross-products of
  * each row chunk are computed on several threads over shared memory, and summed by the caller
  * in chunk order — so the fit is bit-identical with 1 or N workers. The workers run the
- * library's own `crossprodChunk` (its source is sent to them), not a copy.
+ * library's own kernel (its source is sent to them), not a copy: the WebAssembly SIMD one
+ * (`makeWasmCrossprod`, same bits) where available, else `crossprodChunk`.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -10,10 +11,14 @@ import type { PropensityFit } from '../contracts.js';
 import { toTable, type TableInput } from '../data/table.js';
 import { fitPropensity, IRLS_CHUNK, rowsOf, type Accumulator, type PropensityOptions } from '../propensity/fit.js';
 import { crossprodChunk, packedLength } from '../stats/linalg.js';
+import { makeWasmCrossprod } from '../stats/wasm/crossprodWasm.js';
+import { CROSSPROD_WASM_BASE64 } from '../stats/wasm/crossprodBytes.js';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const crossprodChunk = ${crossprodChunk.toString()};
+const crossprodChunkJs = ${crossprodChunk.toString()};
+const makeWasmCrossprod = ${makeWasmCrossprod.toString()};
+const crossprodChunk = makeWasmCrossprod(new Uint8Array(Buffer.from(${JSON.stringify(CROSSPROD_WASM_BASE64)}, 'base64'))) ?? crossprodChunkJs;
 parentPort.on('message', (m) => {
   const cols = m.cols.map((b) => (b === null ? null : new Float64Array(b)));
   const w = m.w === null ? null : new Float64Array(m.w);

@@ -11,6 +11,7 @@ import { buildDesign, resolveTreatment } from '../data/design.js';
 import { toTable, type TableInput } from '../data/table.js';
 import { badArgument, describeRows } from '../problems.js';
 import { normalCdf, normalPdf, normalQuantile } from '../stats/distributions.js';
+import { wasmCrossprod } from '../stats/wasm/crossprodWasm.js';
 import { aliasedColumns, crossprodChunk, invertSpd, packedIndex, packedLength, solveSpd, unpackSymmetric } from '../stats/linalg.js';
 import { createRng } from '../random.js';
 
@@ -78,8 +79,10 @@ export const serialAccumulator: Accumulator = {
     const n = rowsOf(columns);
     const stride = packedLength(columns.length);
     const chunks = Math.ceil(n / IRLS_CHUNK);
+    // The WebAssembly SIMD kernel where available: the same bits as crossprodChunk, faster.
+    const kernel = wasmCrossprod() ?? crossprodChunk;
     for (let k = 0; k < chunks; k++) {
-      crossprodChunk(columns, center, scale, w, k * IRLS_CHUNK, Math.min(n, (k + 1) * IRLS_CHUNK), partials, k * stride);
+      kernel(columns, center, scale, w, k * IRLS_CHUNK, Math.min(n, (k + 1) * IRLS_CHUNK), partials, k * stride);
     }
   },
 };
