@@ -1,3 +1,5 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
 
@@ -24,6 +26,26 @@ const lazyReportForCjs: Plugin = {
           const esm = await import('./index.js');
           return esm.renderReport(...args);
         }`,
+    }));
+  },
+};
+
+/**
+ * The browser app (dist/app/, issue 15) reads Arrow and Parquet through the library's own
+ * reader, src/io/readTable.ts: its `node:fs`/`node:path` calls go to src/app/fsShim.ts (the bytes
+ * of the file the analyst opened) and its worker-thread CSV reader to src/app/csvShim.ts (the same
+ * byte parser on the app's Web Worker). Any other Node import in the app bundle fails the build.
+ */
+const appShims: Plugin = {
+  name: 'app-shims',
+  setup(build) {
+    const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+    build.onResolve({ filter: /^(node:)?(fs|path)$/ }, () => ({ path: here('./src/app/fsShim.ts') }));
+    build.onResolve({ filter: /^\.\/parallelCsv\.js$/ }, (args) =>
+      /[\\/]src[\\/]io[\\/]readTable\.ts$/.test(args.importer) ? { path: here('./src/app/csvShim.ts') } : undefined,
+    );
+    build.onResolve({ filter: /^(node:|(os|worker_threads|child_process|crypto|http|url|stream|util|zlib)$)/ }, (args) => ({
+      errors: [{ text: `the browser app cannot use ${args.path} (imported by ${args.importer})` }],
     }));
   },
 };
@@ -59,5 +81,23 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     external: [/^[^./]/],
+  },
+  {
+    // The browser app: static files in dist/app/ (npx counterfact app serves them).
+    entry: { 'app/app': 'src/app/main.ts', 'app/worker': 'src/app/worker.ts' },
+    format: ['esm'],
+    outExtension: () => ({ js: '.js' }),
+    platform: 'browser',
+    target: 'es2022',
+    noExternal: [/.*/],
+    splitting: false,
+    minify: true,
+    sourcemap: false,
+    removeNodeProtocol: false,
+    esbuildPlugins: [appShims],
+    async onSuccess() {
+      mkdirSync('dist/app', { recursive: true });
+      for (const f of ['index.html', 'app.css']) copyFileSync(`src/app/${f}`, `dist/app/${f}`);
+    },
   },
 ]);

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; summary: string }>
   synth: { run: async () => (await import('./synth.js')).synthCommand, summary: 'write a synthetic job-centre register with a known true effect' },
   validate: { run: async () => (await import('./validate.js')).validateCommand, summary: 'Monte Carlo bias, RMSE and CI coverage of the estimators (slow)' },
   reproduce: { run: async () => (await import('./reproduce.js')).reproduceCommand, summary: 'rerun the published studies on the bundled synthetic fixtures' },
+  app: { run: async () => (await import('./app.js')).appCommand, summary: 'serve the browser app on 127.0.0.1 (the data stay in the tab)' },
   bench: {
     run: async () => (await import('./bench.js')).benchCommand,
     summary: 'time the estimate pipeline stage by stage on a synthetic register; compare with a baseline',
