@@ -8,7 +8,7 @@ import { assessBalance } from './balance/index.js';
 import { estimateATT } from './effects/index.js';
 import { matchingMethod, resolveMethodOptions, type NearestOptions } from './matching/index.js';
 import { fitPropensity } from './propensity/index.js';
-import { getColumn, toTable, type Table, type TableInput } from './data/table.js';
+import { getColumn, showValue, toTable, type Table, type TableInput } from './data/table.js';
 import { CounterfactError, describeRows } from './problems.js';
 
 /** `EvaluateSpec.matching`: nearest-neighbour options, or another method of the table by name. */
@@ -272,7 +272,8 @@ export function checkIds(table: Table, id: string): void {
   }
   if (count > 0) {
     const label = (r: number) => (col.kind === 'numeric' ? String(col.values[r]) : col.levels[col.codes[r]!]!);
-    const examples = dups.map((r) => `"${label(r)}"`).join(', ');
+    // Ids are user data: shown quoted, cut and with control characters escaped.
+    const examples = dups.map((r) => showValue(label(r))).join(', ');
     throw new CounterfactError({
       code: 'duplicate_ids',
       column: id,
