@@ -13,7 +13,9 @@ export const SYNTH_HELP = `Usage: counterfact synth --rows N --out FILE [--treat
                          [--spells K] [--seed X] [--effect E]
 
 Writes a synthetic register (CSV, Arrow or Parquet by the extension of FILE), with K contract
-spells per person in <name>.spells.<ext> when K > 0, and the true effect and the data-generating
+spells per person in <name>.spells.<ext> when K > 0 (id, start, end, type, sector, qualification;
+dates as yyyymmdd numbers; the register then also has reference_date and did_date, for
+\`estimate --history\` and bench/history.ts), and the true effect and the data-generating
 process in <name>.truth.json. Deterministic for a seed. Existing files are replaced only when
 counterfact wrote them and they are unchanged (or with --force).
 

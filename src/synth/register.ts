@@ -170,6 +170,19 @@ export function generateRegister(options: RegisterOptions): Register {
   const names = ['id', 'treat', 'outcome', ...used.map(([c]) => c)];
   const table: Table = { nRows: n, names, columns };
   const spells = K > 0 ? generateSpells(n, K, rng) : null;
+  if (spells) {
+    // Dates for the work-history step, drawn after everything else (other outputs unchanged).
+    const ref = new Float64Array(n);
+    const did = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = REF_FIRST + Math.floor(rng.next() * REF_SPAN);
+      ref[i] = compactDate(r);
+      did[i] = compactDate(r - 1 - Math.floor(-300 * Math.log(1 - rng.next())));
+    }
+    columns.reference_date = { kind: 'numeric', values: ref };
+    columns.did_date = { kind: 'numeric', values: did };
+    names.push('reference_date', 'did_date');
+  }
   return {
     table,
     spells,
@@ -187,8 +200,21 @@ export function generateRegister(options: RegisterOptions): Register {
 
 const CONTRACT_TYPES = ['apprenticeship', 'fixed_term', 'open_ended', 'temp_agency'];
 const SECTORS = ['construction', 'manufacturing', 'retail', 'services', 'tourism'];
+const REF_FIRST = 16801; // 2016-01-01: reference dates uniform over 2016–2018
+const REF_SPAN = 1096;
 
-/** K contract spells per person within 2014–2019 (days since 1970-01-01; some open-ended). */
+/** Days since 1970-01-01 as a yyyymmdd number (the compact date form the spell readers take). */
+function compactDate(days: number): number {
+  const d = new Date(days * 86_400_000);
+  return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+}
+
+/**
+ * K contract spells per person within 2014–2019: start uniform, length 1 + Exp(mean 180) days,
+ * 10% open-ended; type, sector and contractual qualification level (1–7, a number ranked
+ * numerically) uniform. Dates are yyyymmdd numbers. People also get `reference_date` (uniform
+ * over 2016–2018) and `did_date` (reference date minus 1 + Exp(mean 300) days), yyyymmdd.
+ */
 function generateSpells(n: number, K: number, rng: Rng): Table {
   const m = n * K;
   const id = new Float64Array(m);
@@ -196,25 +222,29 @@ function generateSpells(n: number, K: number, rng: Rng): Table {
   const end = new Float64Array(m);
   const type = new Int32Array(m);
   const sector = new Int32Array(m);
+  const qualification = new Float64Array(m);
   const base = 16071; // 2014-01-01
   for (let i = 0, k = 0; i < n; i++) {
     for (let s = 0; s < K; s++, k++) {
       id[k] = i + 1;
-      start[k] = base + Math.floor(rng.next() * 2190);
-      end[k] = rng.next() < 0.1 ? NaN : start[k]! + 1 + Math.floor(-180 * Math.log(1 - rng.next()));
+      const s0 = base + Math.floor(rng.next() * 2190);
+      start[k] = compactDate(s0);
+      end[k] = rng.next() < 0.1 ? NaN : compactDate(s0 + 1 + Math.floor(-180 * Math.log(1 - rng.next())));
       type[k] = rng.int(CONTRACT_TYPES.length);
       sector[k] = rng.int(SECTORS.length);
+      qualification[k] = 1 + rng.int(7);
     }
   }
   return {
     nRows: m,
-    names: ['id', 'start', 'end', 'type', 'sector'],
+    names: ['id', 'start', 'end', 'type', 'sector', 'qualification'],
     columns: {
       id: { kind: 'numeric', values: id },
       start: { kind: 'numeric', values: start },
       end: { kind: 'numeric', values: end },
       type: { kind: 'categorical', codes: type, levels: CONTRACT_TYPES },
       sector: { kind: 'categorical', codes: sector, levels: SECTORS },
+      qualification: { kind: 'numeric', values: qualification },
     },
   };
 }
