@@ -87,6 +87,10 @@ export {
   survivalFromDates,
 } from './outcomes/index.js';
 
+// Work history from contract spells (the DuckDB engine is in counterfact/node).
+export { workHistory, workHistoryColumnNames } from './history/index.js';
+export type { WorkHistoryOptions } from './history/index.js';
+
 // Costs, subgroups, treatment arms.
 export { costPerExtraJob, costPerRecipient, costPerExtraSurvivingBusiness, costPerExtra } from './costs/index.js';
 export { estimateBySubgroup, evaluateArms, restrictMatch } from './heterogeneity/index.js';

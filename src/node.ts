@@ -6,3 +6,4 @@ export * from './io/readTable.js';
 export * from './io/write.js';
 export * from './io/parallel.js';
 export * from './io/writeMatched.js';
+export { workHistoryDuckDB, statusAtDuckDB, duckdbAvailable, DUCKDB_MISSING, type DuckDBPeople, type DuckDBEngineOptions } from './history/duckdb.js';

@@ -91,6 +91,8 @@ const PUBLIC = [
   'voucherCohort',
   'weightIPW',
   'withColumn',
+  'workHistory',
+  'workHistoryColumnNames',
 ];
 
 describe('public API of the main entry', () => {
