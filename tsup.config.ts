@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
 /**
  * The CommonJS build of the main entry cannot `require` vega: vega is ESM-only with a top-level
@@ -44,10 +44,33 @@ const appShims: Plugin = {
     build.onResolve({ filter: /^\.\/parallelCsv\.js$/ }, (args) =>
       /[\\/]src[\\/]io[\\/]readTable\.ts$/.test(args.importer) ? { path: here('./src/app/csvShim.ts') } : undefined,
     );
+    // The page and its styles beside the bundles (outdir/app/).
+    build.onEnd((result) => {
+      if (result.errors.length) return;
+      const out = `${build.initialOptions.outdir ?? 'dist'}/app`;
+      mkdirSync(out, { recursive: true });
+      for (const f of ['index.html', 'app.css']) copyFileSync(here(`./src/app/${f}`), `${out}/${f}`);
+    });
     build.onResolve({ filter: /^(node:|(os|worker_threads|child_process|crypto|http|url|stream|util|zlib)$)/ }, (args) => ({
       errors: [{ text: `the browser app cannot use ${args.path} (imported by ${args.importer})` }],
     }));
   },
+};
+
+/** The browser app: static files in dist/app/ (npx counterfact app serves them; tests/app builds it afresh). */
+export const APP_BUILD: Options = {
+  // The browser app: static files in dist/app/ (npx counterfact app serves them).
+  entry: { 'app/app': 'src/app/main.ts', 'app/worker': 'src/app/worker.ts' },
+  format: ['esm'],
+  outExtension: () => ({ js: '.js' }),
+  platform: 'browser',
+  target: 'es2022',
+  noExternal: [/.*/],
+  splitting: false,
+  minify: true,
+  sourcemap: false,
+  removeNodeProtocol: false,
+  esbuildPlugins: [appShims],
 };
 
 export default defineConfig([
@@ -82,22 +105,5 @@ export default defineConfig([
     platform: 'node',
     external: [/^[^./]/],
   },
-  {
-    // The browser app: static files in dist/app/ (npx counterfact app serves them).
-    entry: { 'app/app': 'src/app/main.ts', 'app/worker': 'src/app/worker.ts' },
-    format: ['esm'],
-    outExtension: () => ({ js: '.js' }),
-    platform: 'browser',
-    target: 'es2022',
-    noExternal: [/.*/],
-    splitting: false,
-    minify: true,
-    sourcemap: false,
-    removeNodeProtocol: false,
-    esbuildPlugins: [appShims],
-    async onSuccess() {
-      mkdirSync('dist/app', { recursive: true });
-      for (const f of ['index.html', 'app.css']) copyFileSync(`src/app/${f}`, `dist/app/${f}`);
-    },
-  },
+  APP_BUILD,
 ]);

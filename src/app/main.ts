@@ -410,9 +410,17 @@ function renderColumns(): void {
 }
 
 function checked(cls: 'cov' | 'cat'): string[] {
-  return Array.from(document.querySelectorAll<HTMLInputElement>(`input.${cls}`))
+  const ticked = Array.from(document.querySelectorAll<HTMLInputElement>(`input.${cls}`))
     .filter((x) => x.checked)
     .map((x) => x.value);
+  // An opened study's order first (it is the order of the model's terms), then the data's.
+  const listed = state.base[cls === 'cov' ? 'covariates' : 'categorical'];
+  const order = Array.isArray(listed) ? listed.map(String) : [];
+  const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
+  return ticked
+    .map((n, k) => ({ n, k }))
+    .sort((a, b) => rank(a.n) - rank(b.n) || a.k - b.k)
+    .map((x) => x.n);
 }
 
 function refreshSelects(): void {
