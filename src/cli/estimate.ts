@@ -15,6 +15,7 @@ import { getNumeric as getNumericOutcome } from '../data/table.js';
 import { columnLabels, getColumn, type Table } from '../data/table.js';
 import { readTableFile } from '../io/readTable.js';
 import { fitPropensityParallel } from '../io/parallel.js';
+import { createParallelEcdf } from '../io/parallelBalance.js';
 import { list, num, oneOf, parseFlags, required } from './args.js';
 import type { CliIO } from './io.js';
 import { formatTable } from './format.js';
@@ -23,6 +24,7 @@ import { methodFlagOptions, methodFromFlags, methodHelp } from './methodFlags.js
 import { createStageProgress } from './progress.js';
 import { MATCHING_METHOD_NAMES } from '../matching/methods.js';
 import { SE_METHOD_NAMES, SE_METHODS } from '../effects/seMethods.js';
+import { historyFromFlags } from '../history/cli.js';
 
 export const ESTIMATE_HELP: string = `Usage: counterfact estimate --data FILE --treatment COL --outcome COL --covariates A,B,C [options]
 
@@ -69,6 +71,20 @@ Outcomes over time (employment from contract spells):
   --spell-id COL --spell-start COL --spell-end COL   spell columns [--id value, start, end]
   (with --spells, --outcome is optional: the headline is the last horizon)
 
+Work history as covariates (docs/work-history.md), added before the fit; name them in --covariates:
+  --history              add emp_m1…emp_m18, months_employed, never_employed, highest_qualification,
+                         longest_sector, main_contract_type, days_since_did from --spells (needs --id)
+  --history-date COL     date the history is measured at (programme start) [--reference-date]
+  --controls-dated D     units without that date (the controls): "pseudo" (seeded pseudo-dates
+                         drawn from the dated units' dates, --seed) or a cohort date [pseudo]
+  --did COL              DID date column (declaration of immediate availability) → days_since_did
+  --history-months N     monthly flags before the date [18]
+  --spell-type COL --spell-sector COL --spell-qualification COL   [type, sector, qualification
+                         when the spells file has them]
+  --qualification-order A,B,C   qualification levels, lowest first [numeric levels: by number]
+  --engine memory|duckdb the history step in memory, or in DuckDB over a .parquet --spells file
+                         (needs \`npm install @duckdb/node-api\`) [memory]
+
 Sensitivity to unobserved confounding:
   --sensitivity rosenbaum,evalue,confounder
                          Rosenbaum bounds (binary outcome, 1:1 pairs), the E-value of the ATT,
@@ -110,6 +126,16 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     'spell-id': { type: 'string' },
     'spell-start': { type: 'string' },
     'spell-end': { type: 'string' },
+    history: { type: 'boolean' },
+    'history-date': { type: 'string' },
+    'controls-dated': { type: 'string' },
+    did: { type: 'string' },
+    'history-months': { type: 'string' },
+    'spell-type': { type: 'string' },
+    'spell-sector': { type: 'string' },
+    'spell-qualification': { type: 'string' },
+    'qualification-order': { type: 'string' },
+    engine: { type: 'string' },
     sensitivity: { type: 'string' },
     'confounder-mimic': { type: 'string' },
     'confounder-p': { type: 'string' },
@@ -128,7 +154,10 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   const chosen = methodFromFlags(flags);
   const spec: EvaluateSpec = {
     treatment: required(flags, 'treatment', 'the 0/1 treatment column'),
-    outcome: typeof flags.spells === 'string' && flags.outcome === undefined ? '' : required(flags, 'outcome', 'the outcome column'),
+    outcome:
+      typeof flags.spells === 'string' && flags.outcome === undefined && !(flags.history && flags.horizons === undefined)
+        ? ''
+        : required(flags, 'outcome', 'the outcome column'),
     covariates: covariates.length ? covariates : [required(flags, 'covariates', 'a comma-separated list of covariate columns')],
     categorical: list(flags, 'categorical'),
     id: typeof flags.id === 'string' ? flags.id : undefined,
@@ -161,16 +190,26 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   };
   if (flags['id-text'] && !spec.id)
     throw new CounterfactError({ code: 'bad_argument', column: '--id-text', message: '--id-text needs --id: the column to read as text' });
-  const { table } = await readTableFile(dataPath, { ...readOptions, text: flags['id-text'] && spec.id ? [spec.id] : undefined });
+  let { table } = await readTableFile(dataPath, { ...readOptions, text: flags['id-text'] && spec.id ? [spec.id] : undefined });
+  let historyInfo: Record<string, unknown> | null = null;
+  if (flags.history) {
+    progress.stage('work history');
+    const h = await historyFromFlags(table, flags, spec.id, readOptions.encoding, typeof chosen.options.seed === 'number' ? chosen.options.seed : 1);
+    table = h.table;
+    historyInfo = h.settings;
+    for (const w of h.warnings) io.err(`warning: ${w}\n`);
+    io.err(`work history (${String(h.settings.engine)}): ${String(h.settings.controls)}\n`);
+  }
   // The propensity fit on both cores (bit-identical to one thread; small data stay on this thread).
   progress.rows(table.nRows);
-  const design = evaluateDesign(table, spec, { fit: (t, o) => fitPropensityParallel(t, o), onStage: (s) => progress.stage(s) });
+  const design = evaluateDesign(table, spec, { fit: (t, o) => fitPropensityParallel(t, o), onStage: (s) => progress.stage(s), ecdf: createParallelEcdf() });
   const se = design.settings.se as NonNullable<EvaluateSpec['se']>;
   const adjust = flags.adjust ? spec.covariates : undefined;
   let curve: EffectCurve | null = null;
   let spellInfo: Record<string, unknown> | null = null;
   const extraWarnings: string[] = [];
-  if (typeof flags.spells === 'string') {
+  // --history with --spells but no --horizons: the spells feed the covariates only.
+  if (typeof flags.spells === 'string' && !(flags.history && flags.horizons === undefined)) {
     if (se === 'ai-ps')
       throw new CounterfactError({
         code: 'bad_argument',
@@ -236,7 +275,7 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
     kind: 'EvaluateResult',
     effect,
     warnings: [...design.warnings, ...effect.warnings, ...extraWarnings],
-    settings: { ...design.settings, outcome: effect.outcome },
+    settings: { ...design.settings, outcome: effect.outcome, ...(historyInfo ? { history: historyInfo } : {}) },
   };
   if (outputs.length) {
     const pairsPath = flags.pairs;
