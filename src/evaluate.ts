@@ -5,6 +5,7 @@
  */
 import type { BalanceTable, EffectEstimate, Link, MatchResult, PropensityFit, SeMethod } from './contracts.js';
 import { assessBalance } from './balance/index.js';
+import type { EcdfRunner } from './balance/ecdf.js';
 import { estimateATT } from './effects/index.js';
 import { matchingMethod, resolveMethodOptions, type NearestOptions } from './matching/index.js';
 import { fitPropensity } from './propensity/index.js';
@@ -111,13 +112,19 @@ export type DesignResult = Omit<EvaluateResult, 'kind' | 'effect'> & { readonly 
  * before looking at an outcome (the design stage an evaluator fixes before seeing outcomes).
  * `stages.fit` replaces the propensity fitter (same contract as `fitPropensity`), e.g. the
  * worker-thread `fitPropensityParallel` of `counterfact/node`, which gives the same bits;
- * `stages.onStage` is told when each stage starts (for progress displays).
+ * `stages.onStage` is told when each stage starts (for progress displays); `stages.ecdf`
+ * computes the balance table's eCDF statistics (same bits on any number of threads).
  * @throws CounterfactError as {@link evaluate}.
  */
 export function evaluateDesign(
   data: TableInput,
   spec: Omit<EvaluateSpec, 'outcome'> & { outcome?: string },
-  stages: { readonly fit?: typeof fitPropensity; readonly onStage?: (stage: 'fit' | 'match' | 'balance') => void } = {},
+  stages: {
+    readonly fit?: typeof fitPropensity;
+    readonly onStage?: (stage: 'fit' | 'match' | 'balance') => void;
+    /** Computes the balance table's eCDF statistics (e.g. `createParallelEcdf()` of `counterfact/node`). */
+    readonly ecdf?: EcdfRunner;
+  } = {},
 ): DesignResult {
   const table = toTable(data);
   if (spec.id) checkIds(table, spec.id);
@@ -140,6 +147,7 @@ export function evaluateDesign(
   const balance = assessBalance(table, match, spec.covariates, {
     categorical: spec.categorical,
     threshold: spec.balanceThreshold,
+    ecdf: stages.ecdf,
   });
   const reasons: Record<string, number> = {};
   for (const u of match.unmatchedTreated) reasons[u.reason] = (reasons[u.reason] ?? 0) + 1;

@@ -7,6 +7,7 @@ import { buildDesign, dummyName, isBinary } from '../data/design.js';
 import { toTable, type TableInput } from '../data/table.js';
 import { badArgument } from '../problems.js';
 import { focalView } from '../matching/result.js';
+import { ecdfColumns, type EcdfRunner } from './ecdf.js';
 
 export interface BalanceOptions {
   /** Numeric covariates to expand as categorical (string columns always are). */
@@ -15,6 +16,12 @@ export interface BalanceOptions {
   readonly threshold?: number;
   /** Add a first row for the match distance (as MatchIt's summary). Default false. */
   readonly includeDistance?: boolean;
+  /**
+   * Computes the eCDF statistics of the non-binary columns (default: `ecdfColumns`, in this
+   * thread); `counterfact/node`'s `createParallelEcdf()` spreads the columns over worker threads
+   * with the same bits.
+   */
+  readonly ecdf?: EcdfRunner;
 }
 
 /**
@@ -47,21 +54,22 @@ export function assessBalance(data: TableInput, match: MatchResult, covariates: 
   const t = match.treatment;
   const w = match.weights;
   const rows: BalanceRow[] = [];
-  let sorter: RadixSorter | null = null;
+  if (n >= 2 ** 30) badArgument('data', `balance tables take at most ${2 ** 30 - 1} rows, received ${n}: split the data (e.g. by exact strata)`);
+  // Rows in table order; the eCDF statistics of the non-binary columns are computed together at
+  // the end (by options.ecdf, e.g. on worker threads), then filled in.
+  const pending: { row: number; name: string; before: GroupStats; after: GroupStats }[] = [];
+  const pendingColumns: Float64Array[] = [];
   const numericRow = (name: string, v: Float64Array) => {
     const binary = isBinary(v);
     const [before, after] = groupStats(v, t, w);
-    let eB: { mean: number; max: number };
-    let eA: { mean: number; max: number };
     if (binary) {
       // Binary columns: no sort (both eCDF statistics are the difference in proportions).
-      eB = binaryEcdf(before);
-      eA = binaryEcdf(after);
+      rows.push(balanceRow(name, true, before, after, binaryEcdf(before), binaryEcdf(after), threshold));
     } else {
-      sorter ??= new RadixSorter(n, t, w);
-      [eB, eA] = ecdfStats(v, t, w, sorter);
+      pending.push({ row: rows.length, name, before, after });
+      pendingColumns.push(v);
+      rows.push(null as unknown as BalanceRow);
     }
-    rows.push(balanceRow(name, binary, before, after, eB, eA, threshold));
   };
   if (options.includeDistance && match.distance) numericRow('distance', match.distance);
   let groups: { nT: number; swT: number; swC: number } | null = null;
@@ -94,6 +102,20 @@ export function assessBalance(data: TableInput, match: MatchResult, covariates: 
       const before = { meanT: cntT[k]! / groups!.nT, meanC: (cnt[k]! - cntT[k]!) / nC, varT: NaN, varC: NaN };
       const after = { meanT: wT[k]! / groups!.swT, meanC: wC[k]! / groups!.swC, varT: NaN, varC: NaN };
       rows.push(balanceRow(dummyName(term.covariate, term.levels![j]!), true, before, after, binaryEcdf(before), binaryEcdf(after), threshold));
+    });
+  }
+  if (pendingColumns.length) {
+    const e = (options.ecdf ?? ecdfColumns)(pendingColumns, t, w);
+    pending.forEach((p, k) => {
+      rows[p.row] = balanceRow(
+        p.name,
+        false,
+        p.before,
+        p.after,
+        { mean: e[4 * k]!, max: e[4 * k + 1]! },
+        { mean: e[4 * k + 2]!, max: e[4 * k + 3]! },
+        threshold,
+      );
     });
   }
   const covRows = rows.filter((r) => r.covariate !== 'distance' || !options.includeDistance);
@@ -282,227 +304,4 @@ function groupStats(v: Float64Array, t: Uint8Array, w: Float64Array): [GroupStat
 function binaryEcdf(s: { meanT: number; meanC: number }): { mean: number; max: number } {
   const d = Math.abs(s.meanT - s.meanC);
   return { mean: d, max: d };
-}
-
-/**
- * Mean and max of |F_T − F_C| over the distinct values of the covariate among all units (units
- * with zero weight add no mass but their values still count as evaluation points, as
- * MatchIt), weights normalised within group — before matching (weight 1) and after (the match
- * weights) in one walk over one sort of the column. O(n) after the sort.
- */
-function ecdfStats(v: Float64Array, t: Uint8Array, w: Float64Array, sorter: RadixSorter): [{ mean: number; max: number }, { mean: number; max: number }] {
-  const n = v.length;
-  let nT = 0,
-    swT = 0,
-    swC = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = w[i]! > 0 ? w[i]! : 0;
-    if (t[i]) {
-      nT++;
-      swT += wi;
-    } else swC += wi;
-  }
-  const nC = n - nT;
-  const counted = integerEcdf(v, t, w, nT, nC, swT, swC);
-  if (counted) return counted;
-  // Sorted keys (equal keys = equal values) and, per sorted unit, row·4 + 2·treated + (weight > 0).
-  const { hi, lo, tags } = sorter.sort(v);
-  let fT0 = 0,
-    fC0 = 0,
-    fT1 = 0,
-    fC1 = 0;
-  let sum0 = 0,
-    max0 = 0,
-    sum1 = 0,
-    max1 = 0,
-    m = 0;
-  for (let k = 0; k < n; k++) {
-    const tag = tags[k]!;
-    if (tag & 2) {
-      fT0 += 1 / nT;
-      if (tag & 1) fT1 += w[tag >>> 2]! / swT;
-    } else {
-      fC0 += 1 / nC;
-      if (tag & 1) fC1 += w[tag >>> 2]! / swC;
-    }
-    // End of a run of equal values: an evaluation point.
-    if (k + 1 < n && hi[k + 1] === hi[k] && lo[k + 1] === lo[k]) continue;
-    const d0 = Math.abs(fT0 - fC0);
-    const d1 = Math.abs(fT1 - fC1);
-    sum0 += d0;
-    sum1 += d1;
-    if (d0 > max0) max0 = d0;
-    if (d1 > max1) max1 = d1;
-    m++;
-  }
-  return [
-    { mean: m > 0 ? sum0 / m : 0, max: max0 },
-    { mean: m > 0 ? sum1 / m : 0, max: max1 },
-  ];
-}
-
-/**
- * {@link ecdfStats} for a column of whole numbers spanning at most max(65,536, n) values (ages,
- * months, counts: most register covariates): per-value counts and weight sums in one pass, then
- * one walk over the values present — no sort. The cumulative shares are counts divided once by
- * the group size, so they can differ from the sorted walk's running sums in the last bit.
- * Returns null for other columns.
- */
-function integerEcdf(
-  v: Float64Array,
-  t: Uint8Array,
-  w: Float64Array,
-  nT: number,
-  nC: number,
-  swT: number,
-  swC: number,
-): [{ mean: number; max: number }, { mean: number; max: number }] | null {
-  const n = v.length;
-  let lo = Infinity,
-    hi = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const x = v[i]!;
-    if (!Number.isInteger(x)) return null;
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
-  }
-  const span = hi - lo + 1;
-  if (!(span <= Math.max(65536, n))) return null;
-  const cT = new Float64Array(span);
-  const cC = new Float64Array(span);
-  const wT = new Float64Array(span);
-  const wC = new Float64Array(span);
-  for (let i = 0; i < n; i++) {
-    const b = v[i]! - lo;
-    const wi = w[i]! > 0 ? w[i]! : 0;
-    if (t[i]) {
-      cT[b]++;
-      wT[b] += wi;
-    } else {
-      cC[b]++;
-      wC[b] += wi;
-    }
-  }
-  let kT = 0,
-    kC = 0,
-    sT = 0,
-    sC = 0;
-  let sum0 = 0,
-    max0 = 0,
-    sum1 = 0,
-    max1 = 0,
-    m = 0;
-  for (let b = 0; b < span; b++) {
-    if (cT[b] === 0 && cC[b] === 0) continue;
-    kT += cT[b]!;
-    kC += cC[b]!;
-    sT += wT[b]!;
-    sC += wC[b]!;
-    const d0 = Math.abs(kT / nT - kC / nC);
-    const d1 = Math.abs(sT / swT - sC / swC);
-    sum0 += d0;
-    sum1 += d1;
-    if (d0 > max0) max0 = d0;
-    if (d1 > max1) max1 = d1;
-    m++;
-  }
-  return [
-    { mean: m > 0 ? sum0 / m : 0, max: max0 },
-    { mean: m > 0 ? sum1 / m : 0, max: max1 },
-  ];
-}
-
-/**
- * Stable least-significant-digit radix sort of row indices by a Float64 column: the IEEE
- * bits mapped to order-preserving unsigned keys (−0 as +0), 11-bit digits, a pass skipped when
- * every key has the same digit (e.g. the low bits of whole numbers). Buffers are reused across
- * columns. O(n) per column; hand-written because sorting indices with a comparator is the
- * slowest step of the balance table at register scale.
- */
-class RadixSorter {
-  private readonly hi: Uint32Array[];
-  private readonly lo: Uint32Array[];
-  private readonly tag: Uint32Array[];
-  private readonly tags0: Uint32Array;
-  private readonly counts = new Uint32Array(6 * 2048);
-
-  /** Buffers for n rows; each unit is tagged row·4 + 2·treated + (weight > 0). */
-  constructor(
-    private readonly n: number,
-    t: Uint8Array,
-    w: Float64Array,
-  ) {
-    if (n >= 2 ** 30) badArgument('data', `balance tables take at most ${2 ** 30 - 1} rows, received ${n}: split the data (e.g. by exact strata)`);
-    this.hi = [new Uint32Array(n), new Uint32Array(n)];
-    this.lo = [new Uint32Array(n), new Uint32Array(n)];
-    this.tag = [new Uint32Array(n), new Uint32Array(n)];
-    this.tags0 = new Uint32Array(n);
-    for (let i = 0; i < n; i++) this.tags0[i] = i * 4 + (t[i] ? 2 : 0) + (w[i]! > 0 ? 1 : 0);
-  }
-
-  /** Order-preserving keys and tags of `v`'s units in ascending order of value (ties in row order). */
-  sort(v: Float64Array): { hi: Uint32Array; lo: Uint32Array; tags: Uint32Array } {
-    const n = this.n;
-    const bits = new Uint32Array(v.buffer, v.byteOffset, 2 * n);
-    let hi = this.hi[0]!,
-      lo = this.lo[0]!,
-      tag = this.tag[0]!;
-    let hi2 = this.hi[1]!,
-      lo2 = this.lo[1]!,
-      tag2 = this.tag[1]!;
-    const counts = this.counts;
-    counts.fill(0);
-    tag.set(this.tags0);
-    for (let i = 0; i < n; i++) {
-      let h: number, l: number;
-      if (v[i] === 0) {
-        h = 0x80000000; // +0 and −0 alike
-        l = 0;
-      } else {
-        h = bits[2 * i + 1]!;
-        l = bits[2 * i]!;
-        if (h & 0x80000000) {
-          h = ~h >>> 0;
-          l = ~l >>> 0;
-        } else h = (h | 0x80000000) >>> 0;
-      }
-      hi[i] = h;
-      lo[i] = l;
-      counts[l & 0x7ff]!++;
-      counts[2048 + ((l >>> 11) & 0x7ff)]!++;
-      counts[4096 + (l >>> 22)]!++;
-      counts[6144 + (h & 0x7ff)]!++;
-      counts[8192 + ((h >>> 11) & 0x7ff)]!++;
-      counts[10240 + (h >>> 22)]!++;
-    }
-    for (let d = 0; d < 6; d++) {
-      const base = d * 2048;
-      // Skip the pass when one bucket holds every key.
-      let trivial = false;
-      for (let b = 0; b < 2048; b++) {
-        const c = counts[base + b]!;
-        if (c === n) trivial = true;
-        if (c !== 0) break;
-      }
-      if (trivial) continue;
-      let sum = 0;
-      for (let b = 0; b < 2048; b++) {
-        const c = counts[base + b]!;
-        counts[base + b] = sum;
-        sum += c;
-      }
-      const shift = (d % 3) * 11;
-      const keys = d >= 3 ? hi : lo;
-      for (let k = 0; k < n; k++) {
-        const dst = counts[base + ((keys[k]! >>> shift) & 0x7ff)]!++;
-        hi2[dst] = hi[k]!;
-        lo2[dst] = lo[k]!;
-        tag2[dst] = tag[k]!;
-      }
-      [hi, hi2] = [hi2, hi];
-      [lo, lo2] = [lo2, lo];
-      [tag, tag2] = [tag2, tag];
-    }
-    return { hi, lo, tags: tag };
-  }
 }

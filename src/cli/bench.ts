@@ -17,6 +17,7 @@ import { writeTableFile } from '../io/write.js';
 import { readTableFile } from '../io/readTable.js';
 import { fitPropensityParallel } from '../io/parallel.js';
 import { evaluateDesign } from '../evaluate.js';
+import { createParallelEcdf } from '../io/parallelBalance.js';
 import { estimateATT } from '../effects/index.js';
 import { CounterfactError } from '../problems.js';
 import { num, oneOf, parseFlags } from './args.js';
@@ -434,7 +435,7 @@ async function runPipeline(file: string, truth: { att: number; covariates: reado
   const design = evaluateDesign(
     table,
     { treatment: 'treat', covariates, se: 'ai' },
-    { fit: (t, o) => fitPropensityParallel(t, o, { workers: threads }), onStage: (stage) => mark(stage) },
+    { fit: (t, o) => fitPropensityParallel(t, o, { workers: threads }), onStage: (stage) => mark(stage), ecdf: threads > 1 ? createParallelEcdf() : undefined },
   );
   mark('se');
   const fit = design.propensity;
