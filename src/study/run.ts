@@ -12,6 +12,7 @@ import { evaluateDesign, type DesignResult } from '../evaluate.js';
 import { estimateBySubgroup } from '../heterogeneity/index.js';
 import { estimateATTCurve, prepareSpells, referenceDaysOf, survivalDifference, type Spells, type SurvivalBandPoint } from '../outcomes/index.js';
 import { createRng } from '../random.js';
+import { parseControlDating, withWorkHistory } from '../history/prepare.js';
 import { VERSION } from '../version.js';
 import { matchingMethod } from '../matching/methods.js';
 import { eValueForATT, rosenbaumFromMatch, sensitivityNotApplicable, simulatedConfounder } from '../sensitivity/index.js';
@@ -214,6 +215,24 @@ export function runStudyWithMatch(
   }
   const treatmentColumn = study.treatment ?? ARM_TREATED;
   const warnings: string[] = [];
+  let historySettings: Record<string, unknown> | null = null;
+  if (study.history) {
+    if (!data.spells)
+      throw new CounterfactError({ code: 'bad_study', path: ['data', 'spells'], column: 'data.spells', message: 'the history section needs the contract spells: add `data.spells: FILE`' });
+    const hs = study.history;
+    const h = withWorkHistory(table, data.spells, {
+      id: study.id,
+      date: hs.date,
+      did: hs.did,
+      months: hs.months,
+      qualificationOrder: hs.qualificationOrder,
+      controls: parseControlDating(hs.controls, study.seed, 'history.controls'),
+      spellColumns: { ...hs.spellColumns, id: hs.spellColumns.id ?? study.id },
+    });
+    table = h.table;
+    historySettings = h.settings;
+    warnings.push(...h.warnings);
+  }
   progress({ stage: 'propensity model and matching', fraction: 0.05 });
   const se = study.se ?? matchingMethod(String(study.matching.method)).defaultSe;
   const spec = {
@@ -515,7 +534,7 @@ export function runStudyWithMatch(
     arms,
     costs,
     sensitivity: { rosenbaum, evalue, confounder, notes },
-    settings: { ...study, se, data: undefined, matchSettings: match.settings },
+    settings: { ...study, se, data: undefined, matchSettings: match.settings, ...(historySettings ? { historyApplied: historySettings } : {}) },
     warnings,
   };
   // Small-cell suppression, once, over everything that leaves the program (src/privacy).

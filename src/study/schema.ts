@@ -71,6 +71,28 @@ export const studySchema = z.strictObject({
   varMatches: z.number().int().min(0).default(0),
   level: z.number().gt(0).lt(1).default(0.95),
   outcomes: z.array(outcome).min(1),
+  /** Work history from the contract spells, added as columns before the fit (docs/work-history.md). */
+  history: z
+    .strictObject({
+      /** Date column the history is measured at (programme start); empty for controls. */
+      date: z.string().min(1),
+      /** How units without that date are dated: "pseudo" (seeded draws from the dated units) or a cohort date. */
+      controls: z.string().min(1).default('pseudo'),
+      did: z.string().min(1).optional(),
+      months: z.number().int().min(1).max(120).default(18),
+      qualificationOrder: z.array(z.union([z.string(), z.number()]).transform(String)).optional(),
+      spellColumns: z
+        .strictObject({
+          id: z.string().optional(),
+          start: z.string().default('start'),
+          end: z.string().default('end'),
+          type: z.string().optional(),
+          sector: z.string().optional(),
+          qualification: z.string().optional(),
+        })
+        .default({ start: 'start', end: 'end' }),
+    })
+    .optional(),
   subgroups: z.array(subgroup).default([]),
   costs: z
     .strictObject({
@@ -154,6 +176,9 @@ export function safeParseStudy(doc: unknown): { ok: true; study: Study } | { ok:
       });
     if (s.treatment && s.covariates.includes(s.treatment))
       problems.push({ code: 'bad_study', path: ['covariates'], message: `covariates: the treatment \`${s.treatment}\` cannot also be a covariate` });
+    if (s.history && !s.data.spells) {
+      problems.push({ code: 'bad_study', path: ['data', 'spells'], message: 'data.spells: the history section needs a contract spells file' });
+    }
     if (s.outcomes.some((o) => o.type === 'spells') && !s.data.spells) {
       problems.push({ code: 'bad_study', path: ['data', 'spells'], message: 'data.spells: a spells outcome needs a contract spells file' });
     }
