@@ -135,7 +135,13 @@ describe.skipIf(!haveChromium)('the browser app in headless Chromium', () => {
     await page.setInputFiles('#file-spells', join(ex, 'spells.csv'));
     await waitColumns(page, true);
     // The column list: detected types and missing counts.
-    const rows = await page.$$eval('table.cols tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).slice(0, 3).map((c) => c.textContent)));
+    const rows = await page.$$eval('table.cols tbody tr', (trs) =>
+      trs.map((tr) =>
+        Array.from(tr.children)
+          .slice(0, 3)
+          .map((c) => c.textContent),
+      ),
+    );
     expect(rows).toContainEqual(['treat', '0/1', '0']);
     expect(rows).toContainEqual(['education', 'text', '0']);
     expect(rows).toContainEqual(['reference_date', 'date', '2,950']);
