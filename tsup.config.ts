@@ -34,7 +34,9 @@ const lazyReportForCjs: Plugin = {
  * The browser app (dist/app/, issue 15) reads Arrow and Parquet through the library's own
  * reader, src/io/readTable.ts: its `node:fs`/`node:path` calls go to src/app/fsShim.ts (the bytes
  * of the file the analyst opened) and its worker-thread CSV reader to src/app/csvShim.ts (the same
- * byte parser on the app's Web Worker). Any other Node import in the app bundle fails the build.
+ * byte parser on the app's Web Worker); the DuckDB work-history engine (a Node add-on) to
+ * src/app/duckdbShim.ts, which says it is not available in the page. Any other Node import in
+ * the app bundle fails the build.
  */
 const appShims: Plugin = {
   name: 'app-shims',
@@ -43,6 +45,9 @@ const appShims: Plugin = {
     build.onResolve({ filter: /^(node:)?(fs|path)$/ }, () => ({ path: here('./src/app/fsShim.ts') }));
     build.onResolve({ filter: /^\.\/parallelCsv\.js$/ }, (args) =>
       /[\\/]src[\\/]io[\\/]readTable\.ts$/.test(args.importer) ? { path: here('./src/app/csvShim.ts') } : undefined,
+    );
+    build.onResolve({ filter: /^\.\/duckdb\.js$/ }, (args) =>
+      /[\\/]src[\\/]history[\\/][^\\/]+\.ts$/.test(args.importer) ? { path: here('./src/app/duckdbShim.ts') } : undefined,
     );
     // The page and its styles beside the bundles (outdir/app/).
     build.onEnd((result) => {
