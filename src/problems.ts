@@ -58,11 +58,15 @@ export class CounterfactError extends Error {
   }
 }
 
-/** Format 1-based row numbers for messages: "rows 4, 9, 12, … (12 in all)". */
+/**
+ * Data rows (0-based indices) as the line numbers a spreadsheet or text editor shows for them,
+ * the header being line 1: row 0 is "line 2" — "lines 5, 10, 13, … (12 in all)". The problem's
+ * `rows` field keeps the 0-based indices.
+ */
 export function describeRows(rows: readonly number[], count = rows.length, max = 5): string {
-  const shown = rows.slice(0, max).map((r) => String(r + 1));
+  const shown = rows.slice(0, max).map((r) => String(r + 2));
   const more = count > shown.length ? `, … (${count} in all)` : '';
-  return `${count === 1 ? 'row' : 'rows'} ${shown.join(', ')}${more}`;
+  return `${count === 1 ? 'line' : 'lines'} ${shown.join(', ')}${more}`;
 }
 
 /** One problem a line, prefixed by a dash when there are several. */

@@ -111,7 +111,7 @@ describe('counterfact estimate: bad input exits 2 with a message naming the colu
     const p = csv('missing.csv', 'id,t,x,y\n1,1,1,5\n2,0,,3\n3,1,2,4\n4,0,NA,2\n5,0,3,1\n6,1,4,6\n');
     const r = await run(['estimate', '--data', p, '--treatment', 't', '--outcome', 'y', '--covariates', 'x']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/covariate `x` has 2 missing values \(rows 2, 4\)/);
+    expect(r.err).toMatch(/covariate `x` has 2 missing values \(lines 3, 5\)/);
   });
 
   it('treatment not 0/1', async () => {
@@ -125,7 +125,7 @@ describe('counterfact estimate: bad input exits 2 with a message naming the colu
     const p = csv('dups.csv', 'id,t,x,y\na,1,1,5\nb,0,2,3\na,1,2,4\nc,0,3,2\nd,0,5,2\n');
     const r = await run(['estimate', '--data', p, '--treatment', 't', '--outcome', 'y', '--covariates', 'x', '--id', 'id']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/id column `id` has 1 duplicated ids \("a" at row 3\)/);
+    expect(r.err).toMatch(/id column `id` has 1 duplicated ids \("a" at line 4\)/);
   });
 
   it('constant covariate', async () => {

@@ -34,7 +34,7 @@ describe('broken inputs: a clear error (exit 2, no stack trace) or correct readi
     ['no treated', 't,x,y\n0,1,3\n0,2,4\n', /no treated units/],
     ['treatment labels that are not 0/1', 't,x,y\nA,1,3\nB,2,4\nA,3,3\n', /has labels "A" and "B": say which is treated/],
     ['three treatment values', 't,x,y\n0,1,3\n1,2,4\n2,3,3\n', /must be 0\/1 \(or two labels\) but has 3 distinct values/],
-    ['infinite covariate', 't,x,y\n1,Inf,3\n0,1,2\n1,2,3\n0,2,2\n', /covariate `x` has 1 infinite values \(row 1\)/],
+    ['infinite covariate', 't,x,y\n1,Inf,3\n0,1,2\n1,2,3\n0,2,2\n', /covariate `x` has 1 infinite values \(line 2\)/],
     ['text in a numeric outcome', 't,x,y\n1,1,a\n0,2,b\n1,3,c\n0,4,d\n', /outcome column `y` must be numeric/],
     ['missing outcome of a matched unit', 't,x,y\n1,1,\n0,1.1,2\n1,2,3\n0,2.2,2\n', /outcome `y` is missing or not finite for 1 matched unit/],
   ];

@@ -385,7 +385,7 @@ describe('id duplicates', () => {
     expect(table.columns.id!.kind).toBe('categorical');
     expect(() => checkIds(table, 'id')).not.toThrow();
     const dup = parseCsv('id,x\n12345678901234567,1\n12345678901234568,2\n12345678901234567,3\n').table;
-    expect(() => checkIds(dup, 'id')).toThrow(/1 duplicated ids \("12345678901234567" at row 3\)/);
+    expect(() => checkIds(dup, 'id')).toThrow(/1 duplicated ids \("12345678901234567" at line 4\)/);
   });
   it('numeric ids: typed hash, 0 and −0 equal, missing ids reported', () => {
     const ids = new Float64Array(100_000).map((_, i) => i * 7919 + 0.5);

@@ -76,7 +76,7 @@ describe('matchGeographic', () => {
   });
   it('rejects bad coordinates naming the rows', () => {
     expect(() => matchGeographic({ lat: Float64Array.from([45, NaN]), lon: Float64Array.from([7, 7]), treatment: Uint8Array.from([1, 0]) })).toThrow(
-      /1 unit\(s\) have missing or out-of-range coordinates \(row 2\)/,
+      /1 unit\(s\) have missing or out-of-range coordinates \(line 3\)/,
     );
   });
   it('200k businesses in a few seconds (time printed, not asserted)', () => {

@@ -48,7 +48,7 @@ describe('employment status from spells (hand-checked cases)', () => {
       { reason: 'end before start', count: 1, rows: [7] },
     ]);
     expect(() => prepareSpells(spells, { id: 'id', start: 'start', end: 'end' }, people, { strict: true })).toThrow(
-      /1 spell\(s\) with unknown person \(row 7\)/,
+      /1 spell\(s\) with unknown person \(line 8\)/,
     );
   });
 

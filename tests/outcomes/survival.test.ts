@@ -53,7 +53,7 @@ describe('kaplanMeier against R survfit (survival 3.5-3)', () => {
     expect(medianSurvival(kaplanMeier([1, 2, 3, 4], [1, 1, 0, 1]))).toBe(3); // S(2) = 0.5 flat until 4: (2 + 4) / 2
   });
   it('rejects bad input naming the rows', () => {
-    expect(() => kaplanMeier([1, -2, 3], [1, 1, 2])).toThrow(/2 unit\(s\) have a missing or negative time.*rows 2, 3/);
+    expect(() => kaplanMeier([1, -2, 3], [1, 1, 2])).toThrow(/2 unit\(s\) have a missing or negative time.*lines 3, 4/);
   });
 });
 
@@ -101,6 +101,6 @@ describe('survivalFromDates', async () => {
     expect(Array.from(r.event)).toEqual([1, 0, 0]);
     expect(r.time[0]).toBeCloseTo(730 / 30.4375, 10);
     expect(r.time[2]).toBeCloseTo((parseDate('2018-12-31') - parseDate('2012-01-01')) / 30.4375, 10);
-    expect(() => survivalFromDates([parseDate('2012-01-01')], [parseDate('2011-01-01')], parseDate('2018-12-31'))).toThrow(/end before the start \(row 1\)/);
+    expect(() => survivalFromDates([parseDate('2012-01-01')], [parseDate('2011-01-01')], parseDate('2018-12-31'))).toThrow(/end before the start \(line 2\)/);
   });
 });

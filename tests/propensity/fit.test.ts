@@ -74,7 +74,7 @@ describe('fitPropensity diagnostics and errors', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(CounterfactError);
       const msg = (e as CounterfactError).message;
-      expect(msg).toContain('covariate `a` has 2 missing values (rows 2, 4)');
+      expect(msg).toContain('covariate `a` has 2 missing values (lines 3, 5)');
       expect(msg).toContain('covariate `c` is constant');
       expect(msg).toContain('covariate column `nope` is not in the data');
       expect((e as CounterfactError).problems.map((p) => p.code)).toEqual(['missing_values', 'constant_column', 'unknown_column']);
