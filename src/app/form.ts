@@ -30,7 +30,9 @@ export interface OptionControl {
 export function optionControls(method: MatchingMethod): OptionControl[] {
   return Object.entries(method.options).map(([key, spec]) => {
     const req = method.required?.includes(key) ? ' (required)' : '';
-    const help = spec.help.includes('(required)') ? spec.help : spec.help + req;
+    // The table's help names CLI flags (--max-controls); the form shows option names (maxControls).
+    const text = spec.help.replace(/--([a-z][a-z-]*)/g, (_, f: string) => f.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase()));
+    const help = text.includes('(required)') ? text : text + req;
     switch (spec.kind) {
       case 'integer':
       case 'number':

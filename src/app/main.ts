@@ -687,7 +687,10 @@ function onWorker(m: FromWorker): void {
     ]
       .filter(Boolean)
       .join(' · ');
-    if (m.role === 'persons') renderColumns();
+    if (m.role === 'persons') {
+      renderColumns();
+      warnAbsent(m.name, m.columns);
+    }
     refreshSelects();
   } else if (m.type === 'progress') setProgress(m.stage, m.fraction);
   else if (m.type === 'error') {
@@ -699,6 +702,27 @@ function onWorker(m: FromWorker): void {
     stopRun('done');
     showResults(m.report, m.resultsJson);
   }
+}
+
+/** Columns an opened study names that the data file does not have: said, not silently dropped. */
+function warnAbsent(file: string, columns: readonly ColumnInfo[]): void {
+  const doc = state.pending;
+  if (!doc) return;
+  const have = new Set(columns.map((c) => c.name));
+  const named: [string, unknown][] = [
+    ['id', doc.id],
+    ['treatment', doc.treatment],
+    ...(Array.isArray(doc.covariates) ? doc.covariates.map((c, k): [string, unknown] => [`covariates[${k}]`, c]) : []),
+    ...(Array.isArray(doc.categorical) ? doc.categorical.map((c, k): [string, unknown] => [`categorical[${k}]`, c]) : []),
+  ];
+  const absent = named.filter(([, v]) => typeof v === 'string' && !have.has(v));
+  if (absent.length)
+    showErrors(
+      absent.map(
+        ([k, v]) =>
+          `the study's ${k} names the column ${JSON.stringify(v)}, which ${file} does not have: choose another, or open the file the study was written for`,
+      ),
+    );
 }
 
 function download(name: string, text: string, type: string): HTMLAnchorElement {

@@ -12,6 +12,15 @@ import { putFile } from './fsShim.js';
 import type { FromWorker, ReadSettings, ToWorker } from './protocol.js';
 import { describeColumns } from './columns.js';
 
+/**
+ * The file reader allocates some columns on a SharedArrayBuffer (so that Node's worker threads can
+ * read them without a copy). A page has SharedArrayBuffer only when cross-origin isolated, which
+ * a plain static server does not give; here everything runs on this one thread, so an ordinary
+ * ArrayBuffer is the same thing.
+ */
+const g = globalThis as { SharedArrayBuffer?: unknown };
+if (typeof g.SharedArrayBuffer === 'undefined') g.SharedArrayBuffer = ArrayBuffer;
+
 interface Opened {
   name: string;
   bytes: Uint8Array;

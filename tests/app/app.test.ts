@@ -265,6 +265,47 @@ describe.skipIf(!haveChromium)('the browser app in headless Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it('opens Parquet and Arrow through the library reader: the same columns as the CSV, and the same results as `counterfact run`', async () => {
+    const reg = join(dir, 'register');
+    mkdirSync(reg, { recursive: true });
+    for (const ext of ['csv', 'parquet', 'arrow'])
+      expect((await cli(['synth', '--rows', '3000', '--covariates', '6', '--out', join(reg, `r.${ext}`)])).code).toBe(0);
+    const { page, errors } = await openApp(context, app);
+    const lists: Record<string, unknown> = {};
+    for (const ext of ['csv', 'parquet', 'arrow']) {
+      await page.setInputFiles('#file-data', join(reg, `r.${ext}`));
+      await page.waitForFunction((n) => (document.querySelector('#data-status')?.textContent ?? '').startsWith(`${n}: 3,000 rows`), `r.${ext}`);
+      lists[ext] = await page.$$eval('table.cols tbody tr', (trs) =>
+        trs.map((tr) =>
+          Array.from(tr.children)
+            .slice(0, 4)
+            .map((c) => c.textContent),
+        ),
+      );
+    }
+    expect(lists.parquet).toEqual(lists.csv);
+    expect(lists.arrow).toEqual(lists.csv);
+    const study = {
+      data: { persons: 'r.parquet' },
+      id: 'id',
+      treatment: 'treat',
+      covariates: ['age', 'female', 'education', 'months_unemployed', 'province'],
+      outcomes: [{ type: 'binary', column: 'outcome' }],
+      matching: { method: 'nearest', ratio: 2 },
+    };
+    writeFileSync(join(reg, 'study.json'), JSON.stringify(study));
+    await page.setInputFiles('#file-study', join(reg, 'study.json'));
+    await page.setInputFiles('#file-data', join(reg, 'r.parquet'));
+    await page.waitForFunction(() => /r\.parquet: 3,000 rows/.test(document.querySelector('#data-status')?.textContent ?? ''));
+    await page.click('#run-button');
+    await runAndWait(page);
+    const res = JSON.parse(await downloadText(page, '#dl-results-json'));
+    expect((await cli(['run', join(reg, 'study.json'), '--out', join(reg, 'out')])).code).toBe(0);
+    expectSameNumbers(res, JSON.parse(readFileSync(join(reg, 'out', 'results.json'), 'utf8')));
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('works from the keyboard alone: files chosen, every control reached with Tab, run with Enter; Cancel stops a run', async () => {
     const { page, errors } = await openApp(context, app);
     const choose = async (id: string, file: string) => {
