@@ -17,13 +17,16 @@
  *    S₁(t) − S₀(t) is the published effect at 24 and at 60 months.
  * 4. Follow-up to 31 December 2018 (administrative censoring: at least 60 months for every
  *    firm) and a small random loss to follow-up (exponential, mean 600 months).
- * 5. Noise control: supported firms' survival at 60 months is drawn by systematic sampling in
- *    order of S₁(60) (each firm's probability unchanged) and the event time drawn consistently.
+ * 5. Event times are drawn independently per firm (one uniform each), so estimates vary across
+ *    seeds as real samples would.
+ * Birth month and year matter: births in March–June (after MIP's spring intake) are supported
+ *    more often and survive a little longer, December births less on both counts, and 2012 births
+ *    (the crisis year) survive less — so matching on month and year of birth is needed.
  */
 import type { Column, Table } from '../data/table.js';
 import { formatDate, parseDate } from '../data/dates.js';
 import { createRng } from '../random.js';
-import { bisect, drawCategory, logistic, systematicBernoulli, uniformGiven } from './common.js';
+import { bisect, drawCategory, logistic } from './common.js';
 import { PIEDMONT_PROVINCES } from './register.js';
 
 const CAPITALS: readonly [number, number][] = [
@@ -44,6 +47,10 @@ const SECTOR_SURVIVAL = [0.0, -0.35, 0.2, -0.2, 0.1];
 export const SIZE_CLASSES = ['2-5', '6+', 'solo'] as const; // sorted
 export const LEGAL_FORMS = ['company', 'sole_proprietorship'] as const;
 const SHAPE = 0.9;
+/** Births in the months after MIP's spring intake are supported more often; December births less. */
+const MONTH_SELECTION = [0, 0, 0.4, 0.4, 0.4, 0.4, 0, 0, 0, 0, 0, -0.3];
+/** Log-scale survival by birth month: spring births last longer, December births (year-end registrations) less. */
+const MONTH_SURVIVAL = [0, 0, 0.1, 0.1, 0.1, 0.1, 0, 0, 0, 0, 0, -0.3];
 
 export interface StartupSpec {
   readonly seed: number;
@@ -97,8 +104,17 @@ export function generateStartupCohort(spec: StartupSpec): StartupCohort {
     month[i] = 1 + rng.int(12);
     birth[i] = parseDate(`${year[i]}-${String(month[i]).padStart(2, '0')}-01`) + rng.int(28);
     const solo = size[i] === 2 ? 1 : 0;
-    sel[i] = 0.8 * legal[i]! + 0.5 * solo + SECTOR_SELECTION[sector[i]!]! - 0.03 * km;
-    lambda[i] = Math.exp(4.35 + 0.35 * (1 - legal[i]!) + (size[i] === 0 ? 0.25 : size[i] === 1 ? 0.5 : 0) + SECTOR_SURVIVAL[sector[i]!]! + 0.004 * km);
+    const m = month[i]!;
+    sel[i] = 0.8 * legal[i]! + 0.5 * solo + SECTOR_SELECTION[sector[i]!]! - 0.03 * km + MONTH_SELECTION[m - 1]! + (year[i]! >= 2012 ? 0.2 : 0);
+    lambda[i] = Math.exp(
+      4.35 +
+        0.35 * (1 - legal[i]!) +
+        (size[i] === 0 ? 0.25 : size[i] === 1 ? 0.5 : 0) +
+        SECTOR_SURVIVAL[sector[i]!]! +
+        0.004 * km +
+        MONTH_SURVIVAL[m - 1]! +
+        (year[i] === 2012 ? -0.15 : 0),
+    );
   }
   const alpha = bisect(
     (x) => {
@@ -118,14 +134,9 @@ export function generateStartupCohort(spec: StartupSpec): StartupCohort {
     treated.reduce((s, i) => s + Math.exp(-H1(i, t, th1, th2)) - Math.exp(-H0(i, t)), 0) / treated.length;
   const theta1 = bisect((x) => spec.effect24 + meanDiff(24, x, x) * -1, 0.01, 3);
   const theta2 = bisect((x) => spec.effect60 + meanDiff(60, theta1, x) * -1, 0.01, 3);
-  // Event-time uniforms: U < S(t) ⇔ alive at t. Systematic sampling of survival at 60 for treated.
+  // Event-time uniforms, one independent draw per firm: U < S(t) ⇔ alive at t.
   const U = new Float64Array(n);
-  for (let i = 0; i < n; i++) if (!treat[i]) U[i] = rng.next();
-  const s60 = new Float64Array(n);
-  for (const i of treated) s60[i] = Math.exp(-H1(i, 60, theta1, theta2));
-  const order = [...treated].sort((a, b) => s60[a]! - s60[b]! || a - b);
-  const alive = systematicBernoulli(order, s60, rng);
-  for (const i of treated) U[i] = uniformGiven(alive.get(i)!, s60[i]!, rng);
+  for (let i = 0; i < n; i++) U[i] = rng.next();
   const end = parseDate('2018-12-31');
   const time = new Float64Array(n);
   const closed = new Float64Array(n);
