@@ -75,6 +75,7 @@ function curveSvg(title: string, points: readonly Point[]): string {
 function forestSvg(
   title: string,
   items: readonly { label: string; estimate: number | null; lo: number | null; hi: number | null; published: number | null }[],
+  markerLabel = 'published',
 ): string {
   const rowH = 20;
   const W = 640;
@@ -101,7 +102,7 @@ function forestSvg(
     if (it.published !== null) {
       const cx = X(it.published);
       out.push(
-        `<path d="M${cx} ${y - 6} L${cx + 5} ${y} L${cx} ${y + 6} L${cx - 5} ${y} Z" fill="${COLORS.published}" opacity="0.85"><title>${esc(`published: ${f1(it.published)}`)}</title></path>`,
+        `<path d="M${cx} ${y - 6} L${cx + 5} ${y} L${cx} ${y + 6} L${cx - 5} ${y} Z" fill="${COLORS.published}" opacity="0.85"><title>${esc(`${markerLabel}: ${f1(it.published)}`)}</title></path>`,
       );
     }
   });
@@ -241,9 +242,11 @@ ${esc(inputs.length)} rows are inputs of the process or accounting, shown and ne
       )}; E-value ${esc(s.eValue.toFixed(2))} (CI limit ${esc(s.eValueCi === null ? '—' : s.eValueCi.toFixed(2))}).</p>`,
     );
     parts.push(
-      forestSvg('Hidden confounder: matched estimate vs the true effect (pp)', [
-        { label: 'matched on observables', estimate: s.estimate, lo: s.ciLower, hi: s.ciUpper, published: s.truth },
-      ]),
+      forestSvg(
+        'Hidden confounder: matched estimate vs the true effect (pp)',
+        [{ label: 'matched on observables', estimate: s.estimate, lo: s.ciLower, hi: s.ciUpper, published: s.truth }],
+        'true effect',
+      ),
     );
   }
   parts.push(

@@ -31,34 +31,6 @@ export function drawCategory(rng: Rng, shares: readonly number[]): number {
   return shares.length - 1;
 }
 
-/**
- * Systematic (unequal-probability) sampling of Bernoulli outcomes: units in the given order,
- * one uniform start v; unit i is a success when the running sum of probabilities crosses an
- * integer. Each unit's success probability is exactly p_i (so the DGP is unchanged), but the
- * number of successes in the group is within 1 of Σ p_i: Monte Carlo noise in group means is
- * removed. Used for treated groups, documented in each fixture.
- */
-export function systematicBernoulli(order: readonly number[], p: ArrayLike<number>, rng: Rng): Map<number, number> {
-  const v = rng.next();
-  let c = v;
-  const out = new Map<number, number>();
-  for (const i of order) {
-    const prev = Math.floor(c);
-    c += p[i]!;
-    out.set(i, Math.floor(c) - prev);
-  }
-  return out;
-}
-
-/**
- * Given an outcome drawn at probability p (y = 1{u < p}), a uniform u consistent with it:
- * uniform on [0, p) when y = 1 and on [p, 1) otherwise. Marginally u is uniform, so later
- * horizons defined by the same u keep their exact probabilities.
- */
-export function uniformGiven(y: number, p: number, rng: Rng): number {
-  return y ? rng.next() * p : p + rng.next() * (1 - p);
-}
-
 /** Fisher–Yates shuffled 0..n−1. */
 export function shuffledRange(n: number, rng: Rng): number[] {
   const a = Array.from({ length: n }, (_, i) => i);

@@ -2,4 +2,3 @@ export * from './register.js';
 export * from './labour.js';
 export * from './startup.js';
 export * from './studies.js';
-export { systematicBernoulli } from './common.js';
