@@ -290,7 +290,10 @@ function estimateFocal(input: TableInput, match: MatchResult, options: AttOption
   // Sums that overflow (outcomes near 1e308) are refused naming the column, never a null estimate.
   let big = 0;
   for (let i = 0; i < n; i++) if (Math.abs(y[i]!) > big) big = Math.abs(y[i]!);
-  if (n1 > 0 && (!Number.isFinite(estimate) || (nt > 0 && nc > 0 && !Number.isFinite(naive)) || (seValue !== null && !Number.isFinite(seValue) && big > 1e150))) {
+  if (
+    n1 > 0 &&
+    (!Number.isFinite(estimate) || (nt > 0 && nc > 0 && !Number.isFinite(naive)) || (seValue !== null && !Number.isFinite(seValue) && big > 1e150))
+  ) {
     badArgument(
       name,
       `outcome \`${name}\` is too large to average or square in double precision (values up to ${big.toPrecision(3)}): rescale it (e.g. divide by 1e6, in thousands or millions) and run again`,

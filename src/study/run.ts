@@ -218,7 +218,12 @@ export function runStudyWithMatch(
   let historySettings: Record<string, unknown> | null = null;
   if (study.history) {
     if (!data.spells)
-      throw new CounterfactError({ code: 'bad_study', path: ['data', 'spells'], column: 'data.spells', message: 'the history section needs the contract spells: add `data.spells: FILE`' });
+      throw new CounterfactError({
+        code: 'bad_study',
+        path: ['data', 'spells'],
+        column: 'data.spells',
+        message: 'the history section needs the contract spells: add `data.spells: FILE`',
+      });
     const hs = study.history;
     const h = withWorkHistory(table, data.spells, {
       id: study.id,
@@ -496,7 +501,11 @@ export function runStudyWithMatch(
     const first = study.outcomes[0]!;
     const why = sensitivityNotApplicable(
       'evalue',
-      first.type === 'survival' ? { type: 'survival' } : headline ? { type: headline.spell ? 'spells' : 'binary', meanControl: headline.effect.meanControl } : null,
+      first.type === 'survival'
+        ? { type: 'survival' }
+        : headline
+          ? { type: headline.spell ? 'spells' : 'binary', meanControl: headline.effect.meanControl }
+          : null,
     );
     if (why) notes.push(why);
     else {
