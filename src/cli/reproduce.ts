@@ -132,7 +132,7 @@ export function reproduceText(result: ReproductionResult): string {
   const passed = counted.filter((r) => r.pass).length;
   const planted = counted.filter((r) => r.truthFrom === 'published').length;
   out.push(
-    `\n${passed} of ${counted.length} estimated figures pass (inside the 95% CI, within 1 point). ${planted} of them are effects the synthetic process plants at the published value: ` +
+    `\n${passed} of ${counted.length} estimated figures pass (inside the 95% CI, within 1 point). Of the ${counted.length}, ${planted} are effects the synthetic process plants at the published value: ` +
       `they show the pipeline recovers a known effect through confounding, not that the studies are confirmed. ${inputs.length} input rows are not counted. All data are synthetic (docs/reproducing.md).\n`,
   );
   return out.join('');
