@@ -8,6 +8,7 @@ import { checkCsvOptions, type CsvOptions, type IngestReport } from '../data/csv
 import { readCsvFile } from './parallelCsv.js';
 import { columnRecord, compareCodePoints, isMissingString, parseNumber, showName, typeCheckText, type Column, type Table } from '../data/table.js';
 import { CounterfactError } from '../problems.js';
+import { formatDate } from '../data/dates.js';
 
 export interface ReadOptions extends CsvOptions {
   /** Called as the file is read (CSV only). */
@@ -118,9 +119,18 @@ async function readArrow(path: string, size: number, options: ReadOptions) {
   fields.forEach((field, j) => {
     if (options.columns && !options.columns.includes(field.name)) return;
     const vec = t.getChildAt(j)!;
-    // Through the Parquet column sink: int64 beyond 2^53 stays exact text, dates become days.
+    // Through the Parquet column sink: int64 beyond 2^53 stays exact text, dates become
+    // yyyy-mm-dd text (as Parquet's and a CSV's), nulls missing.
     const sink = new ParquetSink(n, text.has(field.name));
-    sink.put(vec.toArray() as ArrayLike<unknown>, 0, n);
+    if (DataType.isDate(field.type)) {
+      // apache-arrow gives both date units as milliseconds since 1970 (older versions as Date).
+      const dates = Array.from({ length: n }, (_, i) => {
+        if (!vec.isValid(i)) return null;
+        const g = vec.get(i) as unknown;
+        return g instanceof Date ? g : new Date(Number(g));
+      });
+      sink.put(dates, 0, n);
+    } else sink.put(vec.toArray() as ArrayLike<unknown>, 0, n);
     names.push(field.name);
     columns[field.name] = sink.finish();
   });
@@ -270,8 +280,12 @@ class ParquetSink {
       else if (typeof v === 'bigint') {
         if (v > 9007199254740991n || v < -9007199254740991n) s = v.toString();
         else x = Number(v);
-      } else if (v instanceof Date) x = Math.floor(v.getTime() / 86_400_000);
-      else s = String(v);
+      } else if (v instanceof Date) {
+        // A date stays a date: as text yyyy-mm-dd, the way a CSV gives it (a day count would be
+        // refused where a date is expected, and is not a date anywhere else either).
+        const t = v.getTime();
+        s = Number.isFinite(t) ? formatDate(Math.floor(t / 86_400_000)) : '';
+      } else s = String(v);
       if (s !== null) {
         if (!this.codes) this.toText();
         this.codes![i] = isMissingString(s) ? -1 : this.code(s);
