@@ -85,6 +85,8 @@ export {
   survivalDifference,
   logRankTest,
   survivalFromDates,
+  robustSurvivalSe,
+  referenceDaysOf,
 } from './outcomes/index.js';
 
 // Work history from contract spells (the DuckDB engine is in counterfact/node).
@@ -96,7 +98,11 @@ export { costPerExtraJob, costPerRecipient, costPerExtraSurvivingBusiness, costP
 export { estimateBySubgroup, evaluateArms, restrictMatch } from './heterogeneity/index.js';
 
 // Sensitivity to unobserved confounding.
-export { rosenbaumBinary, rosenbaumFromMatch, eValue, eValueForATT, simulatedConfounder } from './sensitivity/index.js';
+export { rosenbaumBinary, rosenbaumFromMatch, eValue, eValueForATT, simulatedConfounder, sensitivityNotApplicable } from './sensitivity/index.js';
+
+// Small-cell suppression: the pass every output goes through (min cell count).
+export { suppressStudyResults, planSuppression } from './privacy/index.js';
+export type * from './privacy/index.js';
 
 // The study workflow and the report.
 export { parseStudy, safeParseStudy, studySchema, runStudy } from './study/index.js';
