@@ -165,7 +165,7 @@ th{background:#f4f4f4}.note{color:#555;font-size:13px}.plots{display:flex;flex-w
 <p class="note"><strong>All data on this page are synthetic</strong>: seeded cohorts from documented data-generating processes (docs/studies.md, docs/reproducing.md).
 The published values are the IRES Piemonte evaluation of the Piedmont ESF programme 2014–2020. counterfact ${esc(meta.version)}.</p>
 <p><strong>${esc(passed)} of ${esc(counted.length)}</strong> estimated figures have the published value inside the 95% CI and (pp, %) within 1 point of the estimate;
-${esc(counted.filter((r) => r.truthFrom === 'published').length)} of them are effects the process plants at the published value (the check is that the pipeline recovers them through confounding, not that the study is confirmed).
+${esc(counted.filter((r) => r.truthFrom === 'published').length)} of the ${esc(counted.length)} recover values the process plants at the published figure (the check is that the pipeline recovers them through confounding; they are not counted as reproductions of the studies).
 ${esc(inputs.length)} rows are inputs of the process or accounting, shown and never counted.</p>
 <p class="legend"><span style="color:${COLORS.estimate}">● estimate with 95% CI</span><span style="color:${COLORS.truth}">- - true effect of the process</span><span style="color:${COLORS.published}">◆ published value</span></p>`);
   const hdr = ['study', 'quantity', 'published', 'estimate', '95% CI', 'naive', 'truth', 'counted', 'truth from', 'note'];

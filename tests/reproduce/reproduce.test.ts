@@ -193,6 +193,7 @@ describe('text and HTML output', () => {
     const t = reproduceText(result);
     const counted = result.rows.filter((r) => r.kind === 'estimated');
     expect(t).toContain(`${counted.filter((r) => r.pass).length} of ${counted.length} estimated figures pass`);
+    expect(t).toContain('not counted as reproductions of the studies');
     expect(t).toContain('shown, never counted');
     expect(t).toContain('Hidden confounder');
   });
