@@ -15,7 +15,8 @@
  * 2. Dating: a treated person's reference date is their course end / intake, uniform in the
  *    window; a control's is the cohort date (the documented date at which controls are measured,
  *    `cohortDate`). Everything below is relative to that date r.
- * 3. Contract spells before r: never employed (inoccupato) ~ Bern(.2): no contract, DID
+ * 3. Contract spells before r: never employed (inoccupato) ~ Bern(.45) under 22, Bern(.17)
+ *    otherwise (and anyone whose history window holds no contract): no contract, DID
  *    `minMonthsUnemployed` + Exp(mean 12) months before r. Otherwise the current unemployment
  *    spell lasts `minMonthsUnemployed` + Exp(mean 14) months (the last contract ended then, DID
  *    a few days later), and contracts go backwards from there: length Exp(mean 9 months) (at

@@ -1,5 +1,5 @@
 /**
- * The study fixtures: one seeded synthetic cohort per published study (STUDIES.md), with the
+ * The study fixtures: one seeded synthetic cohort per published study (docs/studies.md), with the
  * published figures it targets. The targets are inputs of the data-generating process; the
  * reproduction must recover them through the full pipeline.
  */
