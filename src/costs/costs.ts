@@ -67,7 +67,7 @@ export function extraOutcomes(effect: Pick<EffectEstimate, 'estimate' | 'ciLower
 /**
  * Cost of one extra outcome (job, surviving business): total programme cost / (ATT × treated).
  *
- * Definition (STUDIES.md, vocational training): cost of one extra job existing at the horizon
+ * Definition (docs/studies.md §1.4, vocational training): cost of one extra job existing at the horizon
  * = course costs / (ATT × number of treated). The interval divides the cost by the extra
  * outcomes at the ATT's upper and lower confidence limits. When the ATT is not positive the
  * cost per extra outcome is undefined (said in words, never printed as infinity); when only
@@ -153,7 +153,7 @@ export interface SpendingSummaryRow extends SpendingRow {
 }
 
 /**
- * Cost per recipient from a spending table (as STUDIES.md Table 3.1), with a total row.
+ * Cost per recipient from a spending table (as the voucher report's Table 3.1, docs/studies.md §2.2), with a total row.
  * Cost: O(rows).
  * @throws CounterfactError for a negative or non-finite amount or count, naming the row.
  * @example

@@ -1,6 +1,6 @@
 /**
  * Synthetic job-centre registers for benchmarks and accuracy checks: a seeded, documented
- * data-generating process shaped like the studies' registers (STUDIES.md), with a known true
+ * data-generating process shaped like the studies' registers (docs/studies.md), with a known true
  * ATT written alongside. Columns are generated straight into typed arrays.
  *
  * DGP (all draws from one seeded generator, in a fixed order):

@@ -47,7 +47,7 @@ describe('cost per extra job', () => {
   });
 });
 
-describe('cost per recipient (STUDIES.md Table 3.1 inputs)', () => {
+describe('cost per recipient (docs/studies.md §2.2, Table 3.1 inputs)', () => {
   it('reproduces the per-recipient column from spent and recipients', () => {
     const t = costPerRecipient([
       { label: 'unemployed < 6 months', spent: 228_748.5, recipients: 4004 },

@@ -27,7 +27,8 @@ describe('matchNearest on lalonde with R glm scores', () => {
       .map((l) => l.replace(/"/g, ''));
     expect(theirs).toHaveLength(185);
     expect(ours).toEqual([...theirs].sort());
-    // R 4.5.1 MatchIt 4.7.2 matchit() (REFERENCE-VALUES.md): 894.3674802703
+    // MatchIt 4.7.2 (R 4.2.2): matchit(treat ~ age + educ + race + married + nodegree + re74 + re75) then
+    // coef(lm(re78 ~ treat, weights = m$weights)) = 894.3674802703 (tests/reference/r/lalonde_att.R)
     expect(Math.abs(weightedDifference(m, re78) - 894.3674802703)).toBeLessThan(1e-6);
     expect(m.counts).toMatchObject({ treated: 185, controls: 429, matchedTreated: 185, matchedControls: 185, unmatchedTreated: 0 });
     expect(m.settings).toMatchObject({ ratio: 1, replace: false, caliper: null, distance: 'probability', order: 'largest', discard: 'none', ties: false });

@@ -9,7 +9,7 @@
 #   matchit451      MatchIt (installed version) nearest-neighbour results, kept for the record:
 #                   Debian's MatchIt 4.5.1 predates the caliper fix (#163) and on this build
 #                   does not pick the nearest control, so the tests use the MatchIt 4.7.2
-#                   pairs in lalonde_pairs_matchit.csv and REFERENCE-VALUES.md instead.
+#                   pairs in lalonde_pairs_matchit.csv (and lalonde_att.R's ATT) instead.
 suppressPackageStartupMessages({ library(MatchIt); library(Matching); library(jsonlite) })
 d <- read.csv("tests/reference/lalonde.csv", stringsAsFactors = FALSE)
 d$race <- factor(d$race)

@@ -23,7 +23,7 @@ pairs_of <- function(m) {
   sort(out)
 }
 # Nearest matching without replacement: Debian's MatchIt 4.5.1 is not usable as a reference
-# here (on this data it skips nearer available controls: the caliper bug METHODS.md mentions),
+# here (on this data it skips nearer available controls: a caliper bug fixed in later releases),
 # so the references come from Matching::Match(replace = FALSE, ties = FALSE), which matches
 # treated units greedily in data order (our order = "data") on the same score; distance.tolerance
 # = 0, because its default 1e-5 (on the squared standardised scale) makes near-equal distances
