@@ -19,6 +19,45 @@
         (i32.const 3))))
   (func $add (param $p i32) (param $v f64)
     (f64.store (local.get $p) (f64.add (f64.load (local.get $p)) (local.get $v))))
+;; The standardising step: from the raw block (column-major, raw[a·B + i], copied in by the
+  ;; caller), X[i·q + a] = (raw − center[a]) / scale[a] (1 where flags[a] = 1: the intercept) and
+  ;; WX[i·q + a] = w[i]·X[i·q + a] (= X when hasW = 0) — one subtraction, one division, one
+  ;; multiplication, each rounded once, as crossprodChunk's JavaScript does.
+  (func (export "stage") (param $raw i32) (param $wraw i32) (param $cp i32) (param $sp i32) (param $flags i32)
+                         (param $xp i32) (param $wp i32) (param $q i32) (param $len i32) (param $B i32) (param $hasW i32)
+    (local $a i32) (local $i i32) (local $ps i32) (local $po i32) (local $pw i32) (local $qb i32)
+    (local $m f64) (local $sd f64) (local $x f64) (local $one i32)
+    (local.set $qb (i32.shl (local.get $q) (i32.const 3)))
+    (local.set $a (i32.const 0))
+    (block $ad
+      (loop $al
+        (br_if $ad (i32.ge_s (local.get $a) (local.get $q)))
+        (local.set $one (i32.load (i32.add (local.get $flags) (i32.shl (local.get $a) (i32.const 2)))))
+        (local.set $m (f64.load (i32.add (local.get $cp) (i32.shl (local.get $a) (i32.const 3)))))
+        (local.set $sd (f64.load (i32.add (local.get $sp) (i32.shl (local.get $a) (i32.const 3)))))
+        (local.set $ps (i32.add (local.get $raw) (i32.shl (i32.mul (local.get $a) (local.get $B)) (i32.const 3))))
+        (local.set $po (i32.shl (local.get $a) (i32.const 3)))
+        (local.set $pw (local.get $wraw))
+        (local.set $i (i32.const 0))
+        (block $id
+          (loop $il
+            (br_if $id (i32.ge_s (local.get $i) (local.get $len)))
+            (local.set $x
+              (if (result f64) (local.get $one)
+                (then (f64.const 1))
+                (else (f64.div (f64.sub (f64.load (local.get $ps)) (local.get $m)) (local.get $sd)))))
+            (f64.store (i32.add (local.get $xp) (local.get $po)) (local.get $x))
+            (f64.store (i32.add (local.get $wp) (local.get $po))
+              (if (result f64) (local.get $hasW)
+                (then (f64.mul (f64.load (local.get $pw)) (local.get $x)))
+                (else (local.get $x))))
+            (local.set $ps (i32.add (local.get $ps) (i32.const 8)))
+            (local.set $pw (i32.add (local.get $pw) (i32.const 8)))
+            (local.set $po (i32.add (local.get $po) (local.get $qb)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $il)))
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (br $al))))
   (func (export "tri") (param $q i32) (param $len i32) (param $xp i32) (param $wp i32) (param $op i32)
     (local $a i32) (local $b i32) (local $i i32) (local $stride i32)
     (local $px i32) (local $pw i32) (local $end i32)

@@ -4,7 +4,8 @@
  * register scale). Two f64 lanes carry two entries of the same row of the triangle, each summed
  * over the rows in order with one rounding per multiply and per add, exactly as the JavaScript
  * kernel does, so the two give the same bits (tests/stats/crossprodWasm.test.ts checks it); only
- * the speed differs. The standardising step stays in JavaScript with the same expressions.
+ * the speed differs. The standardising step is in WebAssembly too (one rounding per subtraction,
+ * division and multiplication, as in JavaScript); JavaScript only copies each block's raw columns in.
  */
 import type { crossprodChunk } from '../linalg.js';
 import { CROSSPROD_WASM_BASE64 } from './crossprodBytes.js';
@@ -17,7 +18,11 @@ export type CrossprodKernel = typeof crossprodChunk;
  * outer references): the worker-thread accumulator ships its source to the workers.
  */
 export function makeWasmCrossprod(bytes: Uint8Array<ArrayBuffer>): CrossprodKernel | null {
-  let exports: { memory: WebAssembly.Memory; tri: (q: number, len: number, xp: number, wp: number, op: number) => void };
+  let exports: {
+    memory: WebAssembly.Memory;
+    tri: (q: number, len: number, xp: number, wp: number, op: number) => void;
+    stage: (raw: number, wraw: number, cp: number, sp: number, flags: number, xp: number, wp: number, q: number, len: number, B: number, hasW: number) => void;
+  };
   try {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
     exports = instance.exports as typeof exports;
@@ -26,40 +31,42 @@ export function makeWasmCrossprod(bytes: Uint8Array<ArrayBuffer>): CrossprodKern
   }
   const memory = exports.memory;
   const tri = exports.tri;
+  const stage = exports.stage;
   const B = 256;
   // An anonymous arrow: bundlers that keep function names wrap named ones in a helper the
   // worker source would not have.
   return (cols, center, scale, w, start, end, out, offset) => {
     const q = cols.length;
     const T = (q * (q + 1)) / 2;
-    // X (B × q, row-major), WX (B × q) and the triangle, in f64 slots.
-    const xOff = 0;
-    const wOff = B * q;
-    const oOff = 2 * B * q;
-    const need = (oOff + T) * 8;
+    // In f64 slots: the raw block column by column, the raw weights, center, scale, the
+    // standardised block row-major (X, W·X) for tri, the triangle; then one i32 flag per column.
+    const raw = 0;
+    const wraw = q * B;
+    const cp = wraw + B;
+    const sp = cp + q;
+    const xr = sp + q;
+    const wr = xr + q * B;
+    const tr = wr + q * B;
+    const flags = (tr + T) * 8;
+    const need = flags + 4 * q;
     if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     const f = new Float64Array(memory.buffer);
-    f.fill(0, oOff, oOff + T);
+    const fl = new Int32Array(memory.buffer, flags, q);
+    f.set(center.subarray(0, q), cp);
+    f.set(scale.subarray(0, q), sp);
+    for (let a = 0; a < q; a++) fl[a] = cols[a] === null || cols[a] === undefined ? 1 : 0;
+    f.fill(0, tr, tr + T);
     for (let s = start; s < end; s += B) {
       const len = Math.min(end, s + B) - s;
       for (let a = 0; a < q; a++) {
         const col = cols[a];
-        if (col === null || col === undefined) {
-          for (let i = 0; i < len; i++) f[xOff + i * q + a] = 1;
-        } else {
-          const m = center[a]!;
-          const sd = scale[a]!;
-          for (let i = 0; i < len; i++) f[xOff + i * q + a] = (col[s + i]! - m) / sd;
-        }
-        if (w === null) {
-          for (let i = 0; i < len; i++) f[wOff + i * q + a] = f[xOff + i * q + a]!;
-        } else {
-          for (let i = 0; i < len; i++) f[wOff + i * q + a] = w[s + i]! * f[xOff + i * q + a]!;
-        }
+        if (col) f.set(col.subarray(s, s + len), raw + a * B);
       }
-      tri(q, len, xOff * 8, wOff * 8, oOff * 8);
+      if (w !== null) f.set(w.subarray(s, s + len), wraw);
+      stage(raw * 8, wraw * 8, cp * 8, sp * 8, flags, xr * 8, wr * 8, q, len, B, w === null ? 0 : 1);
+      tri(q, len, xr * 8, wr * 8, tr * 8);
     }
-    for (let k = 0; k < T; k++) out[offset + k] = f[oOff + k]!;
+    for (let k = 0; k < T; k++) out[offset + k] = f[tr + k]!;
   };
 }
 
