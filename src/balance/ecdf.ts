@@ -38,6 +38,13 @@ export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: 
   let tagA: Uint32Array[] = [];
   let tags0: Uint32Array = new Uint32Array(0);
   const counts = new Uint32Array(6 * 2048);
+  /** Column k's statistics: mean and max of |F_T − F_C| over its m evaluation points, before and after. */
+  const record = (k: number, m: number, sum0: number, max0: number, sum1: number, max1: number) => {
+    out[4 * k] = m > 0 ? sum0 / m : 0;
+    out[4 * k + 1] = max0;
+    out[4 * k + 2] = m > 0 ? sum1 / m : 0;
+    out[4 * k + 3] = max1;
+  };
 
   const integerEcdf = (v: Float64Array, k: number): boolean => {
     let lo = Infinity,
@@ -88,10 +95,7 @@ export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: 
       if (d1 > max1) max1 = d1;
       m++;
     }
-    out[4 * k] = m > 0 ? sum0 / m : 0;
-    out[4 * k + 1] = max0;
-    out[4 * k + 2] = m > 0 ? sum1 / m : 0;
-    out[4 * k + 3] = max1;
+    record(k, m, sum0, max0, sum1, max1);
     return true;
   };
 
@@ -197,10 +201,7 @@ export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: 
       if (d1 > max1) max1 = d1;
       m++;
     }
-    out[4 * k] = m > 0 ? sum0 / m : 0;
-    out[4 * k + 1] = max0;
-    out[4 * k + 2] = m > 0 ? sum1 / m : 0;
-    out[4 * k + 3] = max1;
+    record(k, m, sum0, max0, sum1, max1);
   });
   return out;
 }
