@@ -309,6 +309,11 @@ describe.skipIf(!haveChromium)('the browser app in headless Chromium', () => {
 
   it('works from the keyboard alone: files chosen, every control reached with Tab, run with Enter; Cancel stops a run', async () => {
     const { page, errors } = await openApp(context, app);
+    // Playwright turns on file-chooser interception when the first 'filechooser' listener is
+    // added; do it (and let a round trip pass) before any key press, so a loaded machine cannot
+    // deliver the key before interception is on (the chooser would then open natively, unseen).
+    page.on('filechooser', () => {});
+    await page.evaluate(() => 0);
     const choose = async (id: string, file: string) => {
       await page.keyboard.press('Tab');
       expect(await page.evaluate(() => document.activeElement?.id)).toBe(id);
