@@ -1,6 +1,7 @@
 /**
- * The balance table's eCDF statistics on two threads (Node only): a worker thread takes every
- * other non-binary column while this thread does the rest, both running the library's own
+ * The balance table's eCDF statistics on two threads (Node only): a worker thread takes half of
+ * the non-binary columns (each kind — counted, sorted — dealt out alternately) while this thread
+ * does the rest, both running the library's own
  * `ecdfColumns` (its source is sent to the worker), so the numbers are the same bits as in one
  * thread. Columns on shared memory (as the CSV and Parquet readers give them) are not copied.
  */
@@ -41,8 +42,21 @@ export function createParallelEcdf(): EcdfRunner {
       copy.set(a);
       return copy.buffer as SharedArrayBuffer;
     };
-    const theirs = columns.filter((_, k) => k % 2 === 1);
-    const mine = columns.filter((_, k) => k % 2 === 0);
+    // Balance the two halves: columns that look whole-numbered (their first 4,096 values) take
+    // ecdfColumns' cheap counting path, the others a sort; deal each kind out alternately.
+    const looksCounted = (v: Float64Array) => {
+      for (let i = 0; i < Math.min(n, 4096); i++) if (!Number.isInteger(v[i]!)) return false;
+      return true;
+    };
+    const toWorker: boolean[] = [];
+    const dealt = [0, 0];
+    for (const v of columns) {
+      const kind = looksCounted(v) ? 0 : 1;
+      toWorker.push(dealt[kind]! % 2 === 1);
+      dealt[kind]!++;
+    }
+    const theirs = columns.filter((_, k) => toWorker[k]);
+    const mine = columns.filter((_, k) => !toWorker[k]);
     const tShared = new Uint8Array(new SharedArrayBuffer(n));
     tShared.set(t);
     const out = new Float64Array(new SharedArrayBuffer(4 * theirs.length * 8));
@@ -56,9 +70,11 @@ export function createParallelEcdf(): EcdfRunner {
       while (Atomics.load(signal, 0) === 0 && Date.now() < deadline) Atomics.wait(signal, 0, 0, 1_000);
       if (Atomics.load(signal, 0) === 0) out.set(ecdfColumns(theirs, t, w));
       const result = new Float64Array(4 * columns.length);
+      let jm = 0,
+        jw = 0;
       columns.forEach((_, k) => {
-        const src = k % 2 === 0 ? a : out;
-        const j = k >> 1;
+        const src = toWorker[k] ? out : a;
+        const j = toWorker[k] ? jw++ : jm++;
         result.set(src.subarray(4 * j, 4 * j + 4), 4 * k);
       });
       return result;
