@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { PropensityFit } from '../contracts.js';
 import { toTable, type TableInput } from '../data/table.js';
-import { fitPropensity, IRLS_CHUNK, rowsOf, type Accumulator, type PropensityOptions } from '../propensity/fit.js';
+import { fitPropensity, IRLS_CHUNK, logitUpdateChunk, rowsOf, type Accumulator, type PropensityOptions } from '../propensity/fit.js';
 import { crossprodChunk, packedLength } from '../stats/linalg.js';
 import { makeWasmCrossprod } from '../stats/wasm/crossprodWasm.js';
 import { CROSSPROD_WASM_BASE64 } from '../stats/wasm/crossprodBytes.js';
@@ -19,7 +19,21 @@ const { parentPort } = require('node:worker_threads');
 const crossprodChunkJs = ${crossprodChunk.toString()};
 const makeWasmCrossprod = ${makeWasmCrossprod.toString()};
 const crossprodChunk = makeWasmCrossprod(new Uint8Array(Buffer.from(${JSON.stringify(CROSSPROD_WASM_BASE64)}, 'base64'))) ?? crossprodChunkJs;
+const logitUpdateChunk = ${logitUpdateChunk.toString()};
 parentPort.on('message', (m) => {
+  if (m.op === 'logit') {
+    const cols = m.cols.map((b) => (b === null ? null : new Float64Array(b)));
+    const f = (b) => new Float64Array(b);
+    const center = new Float64Array(m.center), scale = new Float64Array(m.scale), beta = new Float64Array(m.beta);
+    const y = new Uint8Array(m.y), eta = f(m.eta), mu = f(m.mu), dr = f(m.dr), w = f(m.w), z = f(m.z);
+    for (let k = m.first; k < m.chunks; k += m.step) {
+      logitUpdateChunk(cols, center, scale, beta, y, eta, mu, dr, w, z, k * m.chunk, Math.min(m.n, (k + 1) * m.chunk));
+    }
+    const sig = new Int32Array(m.signal);
+    Atomics.add(sig, 0, 1);
+    Atomics.notify(sig, 0);
+    return;
+  }
   const cols = m.cols.map((b) => (b === null ? null : new Float64Array(b)));
   const w = m.w === null ? null : new Float64Array(m.w);
   const out = new Float64Array(m.out);
@@ -57,6 +71,8 @@ export function createParallelAccumulator(options: { workers?: number } = {}): P
     return a.buffer;
   };
   let out: Float64Array | null = null;
+  // The treatment as shared bytes, copied once per fit.
+  let ySource: { y: Uint8Array; shared: Uint8Array } | null = null;
   const allocate = (n: number) => new Float64Array(new SharedArrayBuffer(n * 8));
   return {
     workers: W,
@@ -93,6 +109,40 @@ export function createParallelAccumulator(options: { workers?: number } = {}): P
         Atomics.wait(signal, 0, done, 60_000);
       }
       partials.set(out);
+    },
+    logitUpdate(cols, center, scale, beta, y, o) {
+      const n = y.length;
+      const chunks = Math.ceil(n / IRLS_CHUNK);
+      if (!ySource || ySource.y !== y) {
+        const copy = new Uint8Array(new SharedArrayBuffer(n));
+        copy.set(y);
+        ySource = { y, shared: copy };
+      }
+      const signal = new Int32Array(new SharedArrayBuffer(4));
+      const msg = {
+        op: 'logit',
+        cols: cols.map((c) => (c === null ? null : shared(c))),
+        center: Array.from(center),
+        scale: Array.from(scale),
+        beta: Array.from(beta),
+        y: ySource.shared.buffer,
+        eta: shared(o.eta),
+        mu: shared(o.mu),
+        dr: shared(o.dr),
+        w: shared(o.w),
+        z: shared(o.z),
+        n,
+        chunks,
+        chunk: IRLS_CHUNK,
+        step: W,
+        signal: signal.buffer,
+      };
+      workers.forEach((wk, k) => wk.postMessage({ ...msg, first: k }));
+      for (;;) {
+        const done = Atomics.load(signal, 0);
+        if (done >= W) break;
+        Atomics.wait(signal, 0, done, 60_000);
+      }
     },
     close() {
       for (const wk of workers) void wk.terminate();

@@ -70,6 +70,19 @@ export interface Accumulator {
   accumulate(columns: readonly (Float64Array | null)[], center: Float64Array, scale: Float64Array, w: Float64Array | null, partials: Float64Array): void;
   /** Release threads or other resources. */
   close?(): void;
+  /**
+   * Optional: run {@link logitUpdateChunk} over all rows (on threads), writing η, μ, the deviance
+   * residuals and the next working weights and responses into the given arrays (allocated with
+   * `allocate`). Element by element, so the bits are those of the one-thread loop.
+   */
+  logitUpdate?(
+    columns: readonly (Float64Array | null)[],
+    center: Float64Array,
+    scale: Float64Array,
+    beta: Float64Array,
+    y: Uint8Array,
+    out: { eta: Float64Array; mu: Float64Array; dr: Float64Array; w: Float64Array; z: Float64Array },
+  ): void;
 }
 
 /** The default accumulator: every chunk in this thread. */
@@ -146,6 +159,66 @@ const PROBIT: LinkFns = {
 
 function devResid(y: number, mu: number): number {
   return y === 1 ? -2 * Math.log(mu) : -2 * Math.log(1 - mu);
+}
+
+/**
+ * One IRLS row update for the logit link over rows [start, end): η = Xβ (standardised columns,
+ * summed in column order per row, as `linearPredictor`), μ = linkinv(η), the deviance residual,
+ * and the next working weight w = μ.η² / (μ(1 − μ)) and response z = η + (y − μ) / μ.η — the same
+ * expressions as the one-thread code (R's binomial() clamps included), so any thread gives the
+ * same bits; the deviance is summed by the caller in row order. Self-contained (constants
+ * inline, no outer references): the worker-thread accumulator ships its source.
+ */
+export function logitUpdateChunk(
+  cols: readonly (Float64Array | null)[],
+  center: Float64Array,
+  scale: Float64Array,
+  beta: Float64Array,
+  y: Uint8Array,
+  eta: Float64Array,
+  mu: Float64Array,
+  dr: Float64Array,
+  wv: Float64Array,
+  zv: Float64Array,
+  start: number,
+  end: number,
+): void {
+  const EPS = 2.220446049250313e-16;
+  const TH = 30;
+  const p = cols.length;
+  const B = 2048;
+  for (let s = start; s < end; s += B) {
+    const e = Math.min(end, s + B);
+    for (let i = s; i < e; i++) eta[i] = 0;
+    for (let a = 0; a < p; a++) {
+      const col = cols[a];
+      const b = beta[a]!;
+      if (col === null || col === undefined) {
+        for (let i = s; i < e; i++) eta[i] += b;
+      } else {
+        const m = center[a]!;
+        const sd = scale[a]!;
+        for (let i = s; i < e; i++) eta[i] += ((col[i]! - m) / sd) * b;
+      }
+    }
+    for (let i = s; i < e; i++) {
+      const et = eta[i]!;
+      const t = et < -TH ? EPS : et > TH ? 1 / EPS : Math.exp(et);
+      const m = t / (1 + t);
+      mu[i] = m;
+      const yi = y[i]!;
+      dr[i] = yi === 1 ? -2 * Math.log(m) : -2 * Math.log(1 - m);
+      let me: number;
+      if (Math.abs(et) > TH) me = EPS;
+      else {
+        const ex = Math.exp(et);
+        me = ex / ((1 + ex) * (1 + ex));
+      }
+      const varmu = m * (1 - m);
+      zv[i] = et + (yi - m) / me;
+      wv[i] = (me * me) / varmu;
+    }
+  }
 }
 
 /**
@@ -283,8 +356,11 @@ function irls(
 ): IrlsResult {
   const n = y.length;
   const p = X.length;
-  const eta = new Float64Array(n);
-  const mu = new Float64Array(n);
+  // The logit row updates on the accumulator's threads when it offers them (same bits).
+  const fused = fns === LOGIT && acc.logitUpdate ? acc.logitUpdate.bind(acc) : null;
+  const eta = fused ? acc.allocate(n) : new Float64Array(n);
+  const mu = fused ? acc.allocate(n) : new Float64Array(n);
+  const dr = fused ? acc.allocate(n) : null;
   let devOld = 0;
   if (start) {
     linearPredictor(X, center, scale, start, eta);
@@ -313,14 +389,19 @@ function irls(
   const q = p + 1;
   const cCenter = Float64Array.from([...center, 0]);
   const cScale = Float64Array.from([...scale, 1]);
+  // True when wv/zv already hold the working weights and responses of the current η, μ.
+  let wzReady = false;
   for (iter = 1; iter <= maxIt; iter++) {
     // Working weights and responses (glm.fit), then the chunked cross-products of [X z].
-    for (let i = 0; i < n; i++) {
-      const me = fns.muEta(eta[i]!);
-      const varmu = mu[i]! * (1 - mu[i]!);
-      zv[i] = eta[i]! + (y[i]! - mu[i]!) / me;
-      wv[i] = (me * me) / varmu;
+    if (!wzReady) {
+      for (let i = 0; i < n; i++) {
+        const me = fns.muEta(eta[i]!);
+        const varmu = mu[i]! * (1 - mu[i]!);
+        zv[i] = eta[i]! + (y[i]! - mu[i]!) / me;
+        wv[i] = (me * me) / varmu;
+      }
     }
+    wzReady = false;
     const cp = crossprod(acc, cols, cCenter, cScale, wv, n);
     const xtwx = unpackSymmetric(cp, q, p);
     const xtwz = new Float64Array(p);
@@ -331,12 +412,19 @@ function irls(
     let newBeta: Float64Array = next;
     // Linear predictor, fitted values, deviance; halve the step while the deviance is not finite.
     for (let halving = 0; ; halving++) {
-      linearPredictor(X, center, scale, newBeta, eta);
-      dev = 0;
-      for (let i = 0; i < n; i++) {
-        const m = fns.linkinv(eta[i]!);
-        mu[i] = m;
-        dev += devResid(y[i]!, m);
+      if (fused) {
+        fused(X, center, scale, newBeta, y, { eta, mu, dr: dr!, w: wv, z: zv });
+        dev = 0;
+        for (let i = 0; i < n; i++) dev += dr![i]!;
+        wzReady = true;
+      } else {
+        linearPredictor(X, center, scale, newBeta, eta);
+        dev = 0;
+        for (let i = 0; i < n; i++) {
+          const m = fns.linkinv(eta[i]!);
+          mu[i] = m;
+          dev += devResid(y[i]!, m);
+        }
       }
       if (Number.isFinite(dev) || !haveOld || halving >= 30) break;
       const half = new Float64Array(p);
