@@ -25,9 +25,9 @@ parentPort.on('message', (m) => {
     const cols = m.cols.map((b) => (b === null ? null : new Float64Array(b)));
     const f = (b) => new Float64Array(b);
     const center = new Float64Array(m.center), scale = new Float64Array(m.scale), beta = new Float64Array(m.beta);
-    const y = new Uint8Array(m.y), eta = f(m.eta), mu = f(m.mu), dr = f(m.dr), w = f(m.w), z = f(m.z);
+    const y = new Uint8Array(m.y), eta = f(m.eta), mu = f(m.mu), w = f(m.w), z = f(m.z);
     for (let k = m.first; k < m.chunks; k += m.step) {
-      logitUpdateChunk(cols, center, scale, beta, y, eta, mu, dr, w, z, k * m.chunk, Math.min(m.n, (k + 1) * m.chunk));
+      logitUpdateChunk(cols, center, scale, beta, y, eta, mu, w, z, k * m.chunk, Math.min(m.n, (k + 1) * m.chunk));
     }
     const sig = new Int32Array(m.signal);
     Atomics.add(sig, 0, 1);
@@ -128,7 +128,6 @@ export function createParallelAccumulator(options: { workers?: number } = {}): P
         y: ySource.shared.buffer,
         eta: shared(o.eta),
         mu: shared(o.mu),
-        dr: shared(o.dr),
         w: shared(o.w),
         z: shared(o.z),
         n,

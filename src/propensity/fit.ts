@@ -71,9 +71,9 @@ export interface Accumulator {
   /** Release threads or other resources. */
   close?(): void;
   /**
-   * Optional: run {@link logitUpdateChunk} over all rows (on threads), writing η, μ, the deviance
-   * residuals and the next working weights and responses into the given arrays (allocated with
-   * `allocate`). Element by element, so the bits are those of the one-thread loop.
+   * Optional: run {@link logitUpdateChunk} over all rows (on threads), writing η, μ and the next
+   * working weights and responses into the given arrays (allocated with `allocate`). Element by
+   * element, so the bits are those of the one-thread loop.
    */
   logitUpdate?(
     columns: readonly (Float64Array | null)[],
@@ -81,7 +81,7 @@ export interface Accumulator {
     scale: Float64Array,
     beta: Float64Array,
     y: Uint8Array,
-    out: { eta: Float64Array; mu: Float64Array; dr: Float64Array; w: Float64Array; z: Float64Array },
+    out: { eta: Float64Array; mu: Float64Array; w: Float64Array; z: Float64Array },
   ): void;
 }
 
@@ -163,10 +163,10 @@ function devResid(y: number, mu: number): number {
 
 /**
  * One IRLS row update for the logit link over rows [start, end): η = Xβ (standardised columns,
- * summed in column order per row, as `linearPredictor`), μ = linkinv(η), the deviance residual,
- * and the next working weight w = μ.η² / (μ(1 − μ)) and response z = η + (y − μ) / μ.η — the same
- * expressions as the one-thread code (R's binomial() clamps included), so any thread gives the
- * same bits; the deviance is summed by the caller in row order. Self-contained (constants
+ * summed in column order per row, as `linearPredictor`), μ = linkinv(η), and the next working
+ * weight w = μ.η² / (μ(1 − μ)) and response z = η + (y − μ) / μ.η — the same expressions as the
+ * one-thread code (R's binomial() clamps included), so any thread gives the same bits; the
+ * caller sums the deviance from μ in row order. Self-contained (constants
  * inline, no outer references): the worker-thread accumulator ships its source.
  */
 export function logitUpdateChunk(
@@ -177,7 +177,6 @@ export function logitUpdateChunk(
   y: Uint8Array,
   eta: Float64Array,
   mu: Float64Array,
-  dr: Float64Array,
   wv: Float64Array,
   zv: Float64Array,
   start: number,
@@ -207,7 +206,6 @@ export function logitUpdateChunk(
       const m = t / (1 + t);
       mu[i] = m;
       const yi = y[i]!;
-      dr[i] = yi === 1 ? -2 * Math.log(m) : -2 * Math.log(1 - m);
       let me: number;
       if (Math.abs(et) > TH) me = EPS;
       else {
@@ -360,7 +358,6 @@ function irls(
   const fused = fns === LOGIT && acc.logitUpdate ? acc.logitUpdate.bind(acc) : null;
   const eta = fused ? acc.allocate(n) : new Float64Array(n);
   const mu = fused ? acc.allocate(n) : new Float64Array(n);
-  const dr = fused ? acc.allocate(n) : null;
   let devOld = 0;
   if (start) {
     linearPredictor(X, center, scale, start, eta);
@@ -413,9 +410,10 @@ function irls(
     // Linear predictor, fitted values, deviance; halve the step while the deviance is not finite.
     for (let halving = 0; ; halving++) {
       if (fused) {
-        fused(X, center, scale, newBeta, y, { eta, mu, dr: dr!, w: wv, z: zv });
+        fused(X, center, scale, newBeta, y, { eta, mu, w: wv, z: zv });
+        // The deviance in this thread, in row order (one log per row), as glm.fit sums it.
         dev = 0;
-        for (let i = 0; i < n; i++) dev += dr![i]!;
+        for (let i = 0; i < n; i++) dev += devResid(y[i]!, mu[i]!);
         wzReady = true;
       } else {
         linearPredictor(X, center, scale, newBeta, eta);

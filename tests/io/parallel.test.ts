@@ -33,8 +33,8 @@ describe('parallel propensity fit (worker threads)', () => {
     const par = fitPropensityParallel(reg.table, spec, { workers: 2 });
     expect(Buffer.from(par.scores.buffer).equals(Buffer.from(serial.scores.buffer))).toBe(true);
     expect(par.iterations).toBe(serial.iterations);
-    // The logit row updates (η, μ, deviance residuals, working weights) ran on the workers; the
-    // deviance is still summed in row order, so it is the same number too.
+    // The logit row updates (η, μ, working weights) ran on the workers; the deviance is summed
+    // in this thread in row order, so it is the same number too.
     expect(Object.is(par.deviance, serial.deviance)).toBe(true);
     expect(par.coefficients.map((c) => [c.estimate, c.se])).toEqual(serial.coefficients.map((c) => [c.estimate, c.se]));
   });
