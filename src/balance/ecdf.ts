@@ -38,14 +38,29 @@ export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: 
   let tagA: Uint32Array[] = [];
   let tags0: Uint32Array = new Uint32Array(0);
   const counts = new Uint32Array(6 * 2048);
-  /** Column k's statistics: mean and max of |F_T − F_C| over its m evaluation points, before and after. */
-  const record = (k: number, m: number, sum0: number, max0: number, sum1: number, max1: number) => {
+  // The current column's running statistics over its evaluation points: Σ|F_T − F_C| and max
+  // before matching, the same after, and the number of points.
+  let sum0 = 0,
+    max0 = 0,
+    sum1 = 0,
+    max1 = 0,
+    m = 0;
+  /** One evaluation point with |F_T − F_C| = d0 before matching and d1 after. */
+  const point = (d0: number, d1: number) => {
+    sum0 += d0;
+    sum1 += d1;
+    if (d0 > max0) max0 = d0;
+    if (d1 > max1) max1 = d1;
+    m++;
+  };
+  /** Column k's statistics from the points seen since the last call; resets them. */
+  const record = (k: number) => {
     out[4 * k] = m > 0 ? sum0 / m : 0;
     out[4 * k + 1] = max0;
     out[4 * k + 2] = m > 0 ? sum1 / m : 0;
     out[4 * k + 3] = max1;
+    sum0 = max0 = sum1 = max1 = m = 0;
   };
-
   const integerEcdf = (v: Float64Array, k: number): boolean => {
     let lo = Infinity,
       hi = -Infinity;
@@ -75,27 +90,16 @@ export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: 
     let kT = 0,
       kC = 0,
       sT = 0,
-      sC = 0,
-      sum0 = 0,
-      max0 = 0,
-      sum1 = 0,
-      max1 = 0,
-      m = 0;
+      sC = 0;
     for (let b = 0; b < span; b++) {
       if (cT[b] === 0 && cC[b] === 0) continue;
       kT += cT[b]!;
       kC += cC[b]!;
       sT += wT[b]!;
       sC += wC[b]!;
-      const d0 = Math.abs(kT / nT - kC / nC);
-      const d1 = Math.abs(sT / swT - sC / swC);
-      sum0 += d0;
-      sum1 += d1;
-      if (d0 > max0) max0 = d0;
-      if (d1 > max1) max1 = d1;
-      m++;
+      point(Math.abs(kT / nT - kC / nC), Math.abs(sT / swT - sC / swC));
     }
-    record(k, m, sum0, max0, sum1, max1);
+    record(k);
     return true;
   };
 
@@ -176,12 +180,7 @@ export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: 
     let fT0 = 0,
       fC0 = 0,
       fT1 = 0,
-      fC1 = 0,
-      sum0 = 0,
-      max0 = 0,
-      sum1 = 0,
-      max1 = 0,
-      m = 0;
+      fC1 = 0;
     for (let j = 0; j < n; j++) {
       const tag = tags[j]!;
       if (tag & 2) {
@@ -193,15 +192,9 @@ export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: 
       }
       // End of a run of equal values: an evaluation point.
       if (j + 1 < n && hi[j + 1] === hi[j] && lo[j + 1] === lo[j]) continue;
-      const d0 = Math.abs(fT0 - fC0);
-      const d1 = Math.abs(fT1 - fC1);
-      sum0 += d0;
-      sum1 += d1;
-      if (d0 > max0) max0 = d0;
-      if (d1 > max1) max1 = d1;
-      m++;
+      point(Math.abs(fT0 - fC0), Math.abs(fT1 - fC1));
     }
-    record(k, m, sum0, max0, sum1, max1);
+    record(k);
   });
   return out;
 }

@@ -12,10 +12,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CategoricalColumn, Column } from '../data/table.js';
+import type { Column } from '../data/table.js';
 import type { SpellColumns } from '../outcomes/spells.js';
 import { CounterfactError } from '../problems.js';
-import { checkMonths, outputLevels, qualificationRanks, workHistoryColumnNames, type WorkHistoryOptions } from './workHistory.js';
+import { checkMonths, historyArrays, historyColumns, markUndated, outputLevels, qualificationRanks, type WorkHistoryOptions } from './workHistory.js';
 
 type DuckModule = typeof import('@duckdb/node-api');
 type Connection = Awaited<ReturnType<Awaited<ReturnType<DuckModule['DuckDBInstance']['create']>>['connect']>>;
@@ -359,12 +359,11 @@ export async function workHistoryDuckDB(
         SELECT p, arg_max(code, [k, -code]) AS tcode FROM tc GROUP BY p
       )
       SELECT per.*, tm.tcode FROM per LEFT JOIN tm ON per.p = tm.p`;
-    const flags = Array.from({ length: months }, () => new Float64Array(n));
-    const total = new Float64Array(n);
-    const never = new Float64Array(n);
-    const highest = new Int32Array(n).fill(qualOut.none);
-    const longest = new Int32Array(n).fill(sectorOut.none);
-    const mainType = new Int32Array(n).fill(typeOut.none);
+    const h = historyArrays(n, months);
+    const { flags, total, never, sinceDid, highest, longest, mainType } = h;
+    highest.fill(qualOut.none);
+    longest.fill(sectorOut.none);
+    mainType.fill(typeOut.none);
     const nMasks = masks.length;
     // Everyone with a reference date starts as never employed, zero months; rows found below change that.
     for (let p = 0; p < n; p++) never[p] = 1;
@@ -388,29 +387,12 @@ export async function workHistoryDuckDB(
       if (s !== null) longest[p] = s;
       if (t !== null) mainType[p] = t;
     });
-    const sinceDid = new Float64Array(n);
     for (let p = 0; p < n; p++) {
       const r = people.referenceDays[p]!;
-      if (!Number.isFinite(r)) {
-        for (let k = 0; k < months; k++) flags[k]![p] = NaN;
-        total[p] = NaN;
-        never[p] = NaN;
-        sinceDid[p] = NaN;
-        highest[p] = -1;
-        longest[p] = -1;
-        mainType[p] = -1;
-      } else sinceDid[p] = did && Number.isFinite(did[p]!) ? r - did[p]! : NaN;
+      if (!Number.isFinite(r)) markUndated(h, p);
+      else sinceDid[p] = did && Number.isFinite(did[p]!) ? r - did[p]! : NaN;
     }
-    const names = workHistoryColumnNames(months);
-    const cols: Record<string, Column> = {};
-    for (let k = 0; k < months; k++) cols[names[k]!] = { kind: 'numeric', values: flags[k]! };
-    cols.months_employed = { kind: 'numeric', values: total };
-    cols.never_employed = { kind: 'numeric', values: never };
-    cols.highest_qualification = { kind: 'categorical', codes: highest, levels: qualOut.levels } satisfies CategoricalColumn;
-    cols.longest_sector = { kind: 'categorical', codes: longest, levels: sectorOut.levels } satisfies CategoricalColumn;
-    cols.main_contract_type = { kind: 'categorical', codes: mainType, levels: typeOut.levels } satisfies CategoricalColumn;
-    cols.days_since_did = { kind: 'numeric', values: sinceDid };
-    return cols;
+    return historyColumns(h, { qualification: qualOut.levels, sector: sectorOut.levels, type: typeOut.levels });
   } finally {
     session.close();
   }

@@ -143,19 +143,14 @@ export function workHistory(spells: Spells, referenceDays: Float64Array, options
   }
   const { offsets, start, end } = spells;
   const days = monthDays(referenceDays, months, -1);
-  const flags = Array.from({ length: months }, () => new Float64Array(n));
-  const total = new Float64Array(n);
-  const never = new Float64Array(n);
-  const sinceDid = new Float64Array(n);
+  const h = historyArrays(n, months);
+  const { flags, total, never, sinceDid, highest, longest, mainType } = h;
 
   const qual = spells.qualification;
   const qualOut = outputLevels(spells.qualificationLevels);
   const rank = qual ? qualificationRanks(spells.qualificationLevels, options.qualificationOrder) : new Int32Array(0);
   const sectorOut = outputLevels(spells.sectorLevels);
   const typeOut = outputLevels(spells.typeLevels);
-  const highest = new Int32Array(n);
-  const longest = new Int32Array(n);
-  const mainType = new Int32Array(n);
   const typeCount = new Int32Array(typeOut.levels.length);
   const sector = spells.sector;
   const type = spells.type;
@@ -163,13 +158,7 @@ export function workHistory(spells: Spells, referenceDays: Float64Array, options
   for (let p = 0; p < n; p++) {
     const r = referenceDays[p]!;
     if (!Number.isFinite(r)) {
-      for (let k = 0; k < months; k++) flags[k]![p] = NaN;
-      total[p] = NaN;
-      never[p] = NaN;
-      sinceDid[p] = NaN;
-      highest[p] = -1;
-      longest[p] = -1;
-      mainType[p] = -1;
+      markUndated(h, p);
       continue;
     }
     sinceDid[p] = did && Number.isFinite(did[p]!) ? r - did[p]! : NaN;
@@ -235,14 +224,58 @@ export function workHistory(spells: Spells, referenceDays: Float64Array, options
     }
     mainType[p] = best >= 0 ? best : typeOut.none;
   }
+  return historyColumns(h, { qualification: qualOut.levels, sector: sectorOut.levels, type: typeOut.levels });
+}
+
+/** What both engines fill for n people: the monthly flags and the other history columns. */
+export interface HistoryArrays {
+  readonly flags: Float64Array[];
+  readonly total: Float64Array;
+  readonly never: Float64Array;
+  readonly sinceDid: Float64Array;
+  readonly highest: Int32Array;
+  readonly longest: Int32Array;
+  readonly mainType: Int32Array;
+}
+
+/** Empty history arrays for n people and `months` monthly flags. */
+export function historyArrays(n: number, months: number): HistoryArrays {
+  return {
+    flags: Array.from({ length: months }, () => new Float64Array(n)),
+    total: new Float64Array(n),
+    never: new Float64Array(n),
+    sinceDid: new Float64Array(n),
+    highest: new Int32Array(n),
+    longest: new Int32Array(n),
+    mainType: new Int32Array(n),
+  };
+}
+
+/** Person p has no reference date: every history column is missing (NaN, or code −1). */
+export function markUndated(h: HistoryArrays, p: number): void {
+  for (const f of h.flags) f[p] = NaN;
+  h.total[p] = NaN;
+  h.never[p] = NaN;
+  h.sinceDid[p] = NaN;
+  h.highest[p] = -1;
+  h.longest[p] = -1;
+  h.mainType[p] = -1;
+}
+
+/** The history as columns, named as {@link workHistoryColumnNames}, with the output levels. */
+export function historyColumns(
+  h: HistoryArrays,
+  levels: { readonly qualification: readonly string[]; readonly sector: readonly string[]; readonly type: readonly string[] },
+): Record<string, Column> {
+  const names = workHistoryColumnNames(h.flags.length);
   const cols: Record<string, Column> = {};
-  for (let k = 0; k < months; k++) cols[`emp_m${k + 1}`] = { kind: 'numeric', values: flags[k]! };
-  cols.months_employed = { kind: 'numeric', values: total };
-  cols.never_employed = { kind: 'numeric', values: never };
-  cols.highest_qualification = { kind: 'categorical', codes: highest, levels: qualOut.levels } satisfies CategoricalColumn;
-  cols.longest_sector = { kind: 'categorical', codes: longest, levels: sectorOut.levels } satisfies CategoricalColumn;
-  cols.main_contract_type = { kind: 'categorical', codes: mainType, levels: typeOut.levels } satisfies CategoricalColumn;
-  cols.days_since_did = { kind: 'numeric', values: sinceDid };
+  h.flags.forEach((f, k) => (cols[names[k]!] = { kind: 'numeric', values: f }));
+  cols.months_employed = { kind: 'numeric', values: h.total };
+  cols.never_employed = { kind: 'numeric', values: h.never };
+  cols.highest_qualification = { kind: 'categorical', codes: h.highest, levels: levels.qualification } satisfies CategoricalColumn;
+  cols.longest_sector = { kind: 'categorical', codes: h.longest, levels: levels.sector } satisfies CategoricalColumn;
+  cols.main_contract_type = { kind: 'categorical', codes: h.mainType, levels: levels.type } satisfies CategoricalColumn;
+  cols.days_since_did = { kind: 'numeric', values: h.sinceDid };
   return cols;
 }
 

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { PropensityFit } from '../contracts.js';
 import { toTable, type TableInput } from '../data/table.js';
-import { fitPropensity, IRLS_CHUNK, logitUpdateChunk, rowsOf, type Accumulator, type PropensityOptions } from '../propensity/fit.js';
+import { fitPropensity, IRLS_CHUNK, linearPredictorRange, logitUpdateChunk, rowsOf, type Accumulator, type PropensityOptions } from '../propensity/fit.js';
 import { crossprodChunk, packedLength } from '../stats/linalg.js';
 import { makeWasmCrossprod } from '../stats/wasm/crossprodWasm.js';
 import { CROSSPROD_WASM_BASE64 } from '../stats/wasm/crossprodBytes.js';
@@ -19,6 +19,7 @@ const { parentPort } = require('node:worker_threads');
 const crossprodChunkJs = ${crossprodChunk.toString()};
 const makeWasmCrossprod = ${makeWasmCrossprod.toString()};
 const crossprodChunk = makeWasmCrossprod(new Uint8Array(Buffer.from(${JSON.stringify(CROSSPROD_WASM_BASE64)}, 'base64'))) ?? crossprodChunkJs;
+const ${linearPredictorRange.name} = ${linearPredictorRange.toString()};
 const logitUpdateChunk = ${logitUpdateChunk.toString()};
 parentPort.on('message', (m) => {
   if (m.op === 'logit') {

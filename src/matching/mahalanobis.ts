@@ -197,23 +197,7 @@ export function matchMahalanobis(data: Table, treatment: Uint8Array, options: Ma
   const p = X.length;
   const n = treatment.length;
   // Covariance.
-  const cov = new Matrix(p, p);
-  const groups = options.covariance === 'full' ? [null] : [0, 1];
-  let dof = 0;
-  for (const g of groups) {
-    const idx: number[] = [];
-    for (let i = 0; i < n; i++) if (g === null || treatment[i] === g) idx.push(i);
-    const mean = X.map((c) => idx.reduce((s, i) => s + c[i]!, 0) / idx.length);
-    for (let a = 0; a < p; a++)
-      for (let b = 0; b <= a; b++) {
-        let s = 0;
-        for (const i of idx) s += (X[a]![i]! - mean[a]!) * (X[b]![i]! - mean[b]!);
-        cov.set(a, b, cov.get(a, b) + s);
-        if (a !== b) cov.set(b, a, cov.get(b, a) + s);
-      }
-    dof += idx.length - 1;
-  }
-  const S = cov.div(dof);
+  const S = covarianceOf(X, treatment, options.covariance);
   const chol = new CholeskyDecomposition(S);
   if (!chol.isPositiveDefinite()) {
     throw new CounterfactError({
@@ -384,23 +368,7 @@ export function matchitFirstCoordinate(
   }
   const p = cols.length;
   if (p === 0) return new Float64Array(n);
-  const groups = options.covariance === 'full' ? [null] : [0, 1];
-  const V = new Matrix(p, p);
-  let dof = 0;
-  for (const g of groups) {
-    const idx: number[] = [];
-    for (let i = 0; i < n; i++) if (g === null || treatment[i] === g) idx.push(i);
-    const m = cols.map((c) => idx.reduce((a, i) => a + c[i]!, 0) / idx.length);
-    for (let a = 0; a < p; a++)
-      for (let b = 0; b <= a; b++) {
-        let s = 0;
-        for (const i of idx) s += (cols[a]![i]! - m[a]!) * (cols[b]![i]! - m[b]!);
-        V.set(a, b, V.get(a, b) + s);
-        if (a !== b) V.set(b, a, V.get(b, a) + s);
-      }
-    dof += idx.length - 1;
-  }
-  const S = V.div(dof);
+  const S = covarianceOf(cols, treatment, options.covariance);
   let inv: Matrix;
   if (new LuDecomposition(S).determinant > 1e-8) inv = inverse(S);
   else {
@@ -533,4 +501,31 @@ export function matchitWalk(
     }
   }
   return out;
+}
+
+/**
+ * The covariance of the columns: pooled within treatment groups (Σ over groups of the centred
+ * cross-products, divided by n − 2, as MatchIt's pooled_cov), or over the whole sample with
+ * covariance 'full' (n − 1, as Matching's Weight = 2).
+ */
+function covarianceOf(X: readonly Float64Array[], treatment: Uint8Array, covariance: 'pooled' | 'full' | undefined): Matrix {
+  const p = X.length;
+  const n = treatment.length;
+  const cov = new Matrix(p, p);
+  const groups = covariance === 'full' ? [null] : [0, 1];
+  let dof = 0;
+  for (const g of groups) {
+    const idx: number[] = [];
+    for (let i = 0; i < n; i++) if (g === null || treatment[i] === g) idx.push(i);
+    const mean = X.map((c) => idx.reduce((s, i) => s + c[i]!, 0) / idx.length);
+    for (let a = 0; a < p; a++)
+      for (let b = 0; b <= a; b++) {
+        let s = 0;
+        for (const i of idx) s += (X[a]![i]! - mean[a]!) * (X[b]![i]! - mean[b]!);
+        cov.set(a, b, cov.get(a, b) + s);
+        if (a !== b) cov.set(b, a, cov.get(b, a) + s);
+      }
+    dof += idx.length - 1;
+  }
+  return cov.div(dof);
 }

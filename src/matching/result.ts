@@ -92,21 +92,12 @@ export function buildMatchResult(parts: MatchParts): MatchResult {
  * See {@link MatchResult.estimand}.
  */
 export function asAtc(focalMatch: MatchResult, treatment: Uint8Array): MatchResult {
-  const c = focalMatch.counts;
   const warnings = focalMatch.warnings.map((w) => w.replaceAll('treated unit(s)', 'control unit(s) (the focal group for the ATC)'));
   return Object.freeze({
     ...focalMatch,
     estimand: 'ATC',
     treatment,
-    counts: {
-      treated: c.controls,
-      controls: c.treated,
-      matchedTreated: c.matchedControls,
-      matchedControls: c.matchedTreated,
-      unmatchedTreated: c.unmatchedTreated,
-      discardedTreated: c.discardedControls,
-      discardedControls: c.discardedTreated,
-    },
+    counts: swapGroups(focalMatch.counts),
     settings: { ...focalMatch.settings, estimand: 'ATC' } as MatchSettings,
     warnings,
   });
@@ -119,21 +110,28 @@ export function asAtc(focalMatch: MatchResult, treatment: Uint8Array): MatchResu
  */
 export function focalView(match: MatchResult): MatchResult {
   if (match.estimand !== 'ATC') return match;
-  const c = match.counts;
   return Object.freeze({
     ...match,
     estimand: 'ATT',
     treatment: Uint8Array.from(match.treatment, (t) => 1 - t),
-    counts: {
-      treated: c.controls,
-      controls: c.treated,
-      matchedTreated: c.matchedControls,
-      matchedControls: c.matchedTreated,
-      unmatchedTreated: c.unmatchedTreated,
-      discardedTreated: c.discardedControls,
-      discardedControls: c.discardedTreated,
-    },
+    counts: swapGroups(match.counts),
   });
+}
+
+/**
+ * The counts with treated and controls exchanged (focal terms ↔ the user's terms); the
+ * unmatched count is of focal units either way, so it stays.
+ */
+function swapGroups(c: MatchResult['counts']): MatchResult['counts'] {
+  return {
+    treated: c.controls,
+    controls: c.treated,
+    matchedTreated: c.matchedControls,
+    matchedControls: c.matchedTreated,
+    unmatchedTreated: c.unmatchedTreated,
+    discardedTreated: c.discardedControls,
+    discardedControls: c.discardedTreated,
+  };
 }
 
 /**

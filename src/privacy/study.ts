@@ -86,6 +86,33 @@ function tableRule(rows: Obj[], prefix: string, complementary: string[]): void {
 const EFFECT_NUMBERS = ['estimate', 'se', 'ciLower', 'ciUpper', 'pValue', 'meanTreated', 'meanControl', 'naive'];
 
 /**
+ * The `counts` block every result carries, as cells of the ledger, with the sums that tie them:
+ * rows = treated + controls, each group = matched + unmatched, unmatched treated = Σ reasons, and
+ * the discarded treated = the 'discarded' reason when there is one. Returns the cell names.
+ */
+function declareCounts(L: Ledger, unmatchedReasons: object) {
+  const C = (k: string) => L.count(`counts.${k}`);
+  const c = {
+    rows: C('rows'),
+    treated: C('treated'),
+    controls: C('controls'),
+    mT: C('matchedTreated'),
+    mC: C('matchedControls'),
+    uT: C('unmatchedTreated'),
+    uC: C('unmatchedControls'),
+    dT: C('discardedTreated'),
+    dC: C('discardedControls'),
+  };
+  const reasons = Object.keys(unmatchedReasons).map((k) => L.count(`counts.unmatchedReasons.${k}`));
+  L.rel(c.rows, [c.treated, c.controls]);
+  L.rel(c.treated, [c.mT, c.uT]);
+  L.rel(c.controls, [c.mC, c.uC]);
+  L.rel(c.uT, reasons);
+  if ((unmatchedReasons as Obj).discarded !== undefined) L.rel(c.dT, ['counts.unmatchedReasons.discarded']);
+  return c;
+}
+
+/**
  * Apply small-cell suppression to a study's results. Returns a new object (the input is not
  * changed) with every hidden figure `null`, `suppression` listing them, warnings redacted.
  * An effect whose treated or control count is small loses its numbers too (as a small subgroup).
@@ -106,22 +133,7 @@ export function suppressStudyResults<T extends object>(raw: T, minCellCount: num
   tableRule(arms, 'arms', complementaryRows);
 
   const L = new Ledger(r);
-  const C = (k: string) => L.count(`counts.${k}`);
-  const rows = C('rows');
-  const treated = C('treated');
-  const controls = C('controls');
-  const mT = C('matchedTreated');
-  const mC = C('matchedControls');
-  const uT = C('unmatchedTreated');
-  const uC = C('unmatchedControls');
-  const dT = C('discardedTreated');
-  C('discardedControls');
-  const reasons = Object.keys((getPath(r, 'counts.unmatchedReasons') as Obj | undefined) ?? {}).map((k) => L.count(`counts.unmatchedReasons.${k}`));
-  L.rel(rows, [treated, controls]);
-  L.rel(treated, [mT, uT]);
-  L.rel(controls, [mC, uC]);
-  L.rel(uT, reasons);
-  if ((getPath(r, 'counts.unmatchedReasons') as Obj | undefined)?.discarded !== undefined) L.rel(dT, ['counts.unmatchedReasons.discarded']);
+  const { rows, treated, controls, mT, mC } = declareCounts(L, (getPath(r, 'counts.unmatchedReasons') as Obj | undefined) ?? {});
   const inputs = (r.inputs as Obj[] | undefined) ?? [];
   inputs.forEach((inp, k) => {
     const p = L.count(`inputs.${k}.rows`);
@@ -255,28 +267,13 @@ export function suppressEstimateCounts(
     },
   };
   const L = new Ledger(root);
-  const C = (k: string) => L.count(`counts.${k}`);
-  const rows = C('rows');
-  const treated = C('treated');
-  const controls = C('controls');
-  const mT = C('matchedTreated');
-  const mC = C('matchedControls');
-  const uT = C('unmatchedTreated');
-  const uC = C('unmatchedControls');
-  const dT = C('discardedTreated');
-  const dC = C('discardedControls');
-  const reasons = Object.keys(counts.unmatchedReasons).map((k) => L.count(`counts.unmatchedReasons.${k}`));
+  const { mT, mC, uT, uC, dT, dC } = declareCounts(L, counts.unmatchedReasons);
   const kT = L.count('derived.unmatchedKeptTreated');
   const kC = L.count('derived.unmatchedKeptControls');
   const nT = L.count('effect.nTreated');
   const nC = L.count('effect.nControls');
-  L.rel(rows, [treated, controls]);
-  L.rel(treated, [mT, uT]);
-  L.rel(controls, [mC, uC]);
-  L.rel(uT, reasons);
   L.rel(uT, [dT, kT]);
   L.rel(uC, [dC, kC]);
-  if (counts.unmatchedReasons.discarded !== undefined) L.rel(dT, ['counts.unmatchedReasons.discarded']);
   L.rel(mT, [nT]);
   L.rel(mC, [nC]);
   const plan = planSuppression(L.cells, L.relations, minCellCount);

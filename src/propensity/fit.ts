@@ -166,8 +166,9 @@ function devResid(y: number, mu: number): number {
  * summed in column order per row, as `linearPredictor`), μ = linkinv(η), and the next working
  * weight w = μ.η² / (μ(1 − μ)) and response z = η + (y − μ) / μ.η — the same expressions as the
  * one-thread code (R's binomial() clamps included), so any thread gives the same bits; the
- * caller sums the deviance from μ in row order. Self-contained (constants
- * inline, no outer references): the worker-thread accumulator ships its source.
+ * caller sums the deviance from μ in row order. Its only outer reference is
+ * {@link linearPredictorRange} (constants inline): the worker-thread accumulator ships the
+ * source of both.
  */
 export function logitUpdateChunk(
   cols: readonly (Float64Array | null)[],
@@ -184,22 +185,10 @@ export function logitUpdateChunk(
 ): void {
   const EPS = 2.220446049250313e-16;
   const TH = 30;
-  const p = cols.length;
   const B = 2048;
   for (let s = start; s < end; s += B) {
     const e = Math.min(end, s + B);
-    for (let i = s; i < e; i++) eta[i] = 0;
-    for (let a = 0; a < p; a++) {
-      const col = cols[a];
-      const b = beta[a]!;
-      if (col === null || col === undefined) {
-        for (let i = s; i < e; i++) eta[i] += b;
-      } else {
-        const m = center[a]!;
-        const sd = scale[a]!;
-        for (let i = s; i < e; i++) eta[i] += ((col[i]! - m) / sd) * b;
-      }
-    }
+    linearPredictorRange(cols, center, scale, beta, eta, s, e);
     for (let i = s; i < e; i++) {
       const et = eta[i]!;
       const t = et < -TH ? EPS : et > TH ? 1 / EPS : Math.exp(et);
@@ -447,11 +436,26 @@ function irls(
  * standardised copy), in blocks of rows so the block of η stays in cache.
  */
 function linearPredictor(X: readonly (Float64Array | null)[], center: Float64Array, scale: Float64Array, beta: Float64Array, eta: Float64Array): void {
-  const n = eta.length;
+  linearPredictorRange(X, center, scale, beta, eta, 0, eta.length);
+}
+
+/**
+ * {@link linearPredictor} over rows [start, end). Self-contained: the worker-thread accumulator
+ * ships its source (with {@link logitUpdateChunk}, which calls it).
+ */
+export function linearPredictorRange(
+  X: readonly (Float64Array | null)[],
+  center: Float64Array,
+  scale: Float64Array,
+  beta: Float64Array,
+  eta: Float64Array,
+  start: number,
+  end: number,
+): void {
   const p = X.length;
   const B = 2048;
-  for (let s = 0; s < n; s += B) {
-    const e = Math.min(n, s + B);
+  for (let s = start; s < end; s += B) {
+    const e = Math.min(end, s + B);
     for (let i = s; i < e; i++) eta[i] = 0;
     for (let a = 0; a < p; a++) {
       const col = X[a];
