@@ -42,15 +42,30 @@ export function resolveTreatment(table: Table, name: string, treatedValue?: stri
   let missingCount = 0;
   // Distinct values, as strings.
   const distinct = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
-    const s = cellLabel(col, i);
-    if (s === null) {
-      missingCount++;
-      if (missing.length < 5) missing.push(i);
-      continue;
+  if (col.kind === 'numeric') {
+    // Numbers counted as numbers (no string per row); their labels are String(x), as cellLabel's.
+    const byValue = new Map<number, number>();
+    const v = col.values;
+    for (let i = 0; i < n; i++) {
+      const x = v[i]!;
+      if (Number.isNaN(x)) {
+        missingCount++;
+        if (missing.length < 5) missing.push(i);
+        continue;
+      }
+      byValue.set(x, (byValue.get(x) ?? 0) + 1);
     }
-    distinct.set(s, (distinct.get(s) ?? 0) + 1);
-  }
+    for (const [x, c] of byValue) distinct.set(String(x), c);
+  } else
+    for (let i = 0; i < n; i++) {
+      const s = cellLabel(col, i);
+      if (s === null) {
+        missingCount++;
+        if (missing.length < 5) missing.push(i);
+        continue;
+      }
+      distinct.set(s, (distinct.get(s) ?? 0) + 1);
+    }
   if (missingCount > 0) {
     throw new CounterfactError({
       code: 'bad_treatment',
@@ -111,12 +126,22 @@ export function resolveTreatment(table: Table, name: string, treatedValue?: stri
     }
   }
   let nt = 0;
-  for (let i = 0; i < n; i++) {
-    const s = cellLabel(col, i)!;
-    const t = s === treatedLabel ? 1 : 0;
-    out[i] = t;
-    nt += t;
-  }
+  if (col.kind === 'numeric' && (treatedLabel === '1' || treatedLabel === undefined) && values.every((v) => v === '0' || v === '1')) {
+    // 0/1 numbers: no label per row.
+    const v = col.values;
+    const one = treatedLabel === '1' ? 1 : NaN;
+    for (let i = 0; i < n; i++) {
+      const t = v[i] === one ? 1 : 0;
+      out[i] = t;
+      nt += t;
+    }
+  } else
+    for (let i = 0; i < n; i++) {
+      const s = cellLabel(col, i)!;
+      const t = s === treatedLabel ? 1 : 0;
+      out[i] = t;
+      nt += t;
+    }
   if (nt === 0) {
     throw new CounterfactError({
       code: 'no_treated',
@@ -329,13 +354,22 @@ export function buildDesign(table: Table, covariates: readonly string[], options
         });
         continue;
       }
+      // All the dummies in one pass over the codes (a 1 where the row has the level; the
+      // columns start at 0).
+      const byCode: (Float64Array | undefined)[] = new Array(cat.levels.length);
       for (let p = start; p < present.length; p++) {
         const k = present[p]!;
         const d = options.allocate ? options.allocate(n) : new Float64Array(n);
-        for (let i = 0; i < n; i++) d[i] = cat.codes[i] === k ? 1 : 0;
+        if (options.allocate) d.fill(0);
+        byCode[k] = d;
         idx.push(columns.length);
         names.push(dummyName(cov, cat.levels[k]!));
         columns.push(d);
+      }
+      const codes = cat.codes;
+      for (let i = 0; i < n; i++) {
+        const d = byCode[codes[i]!];
+        if (d !== undefined) d[i] = 1;
       }
       terms.push({
         covariate: cov,

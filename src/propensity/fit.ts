@@ -265,18 +265,35 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
   // The columns are standardised on the fly where they are read (no copy of the design);
   // column 0 (null) is the intercept.
   const cols: (Float64Array | null)[] = [null];
+  // Per column: min and max among the treated, then among the controls (for the separation check).
+  const ranges = new Float64Array(4 * design.columns.length);
   for (let j = 0; j < design.columns.length; j++) {
     const v = design.columns[j]!;
-    const { mean: m, sd } = standardisation(v);
+    const { mean: m, sd } = standardisationAndRanges(v, y, ranges, j);
     means[j + 1] = m;
     scales[j + 1] = sd;
     cols.push(acc.share ? acc.share(v) : v);
   }
 
-  // Rank: drop columns collinear with earlier ones (pivot-free Cholesky of the scaled X'X,
-  // as R's QR with its default tolerance drops later aliased columns). X'X comes from one
-  // chunked pass with the fit's own kernel; the check itself reads only the p × p matrix.
-  const aliased = aliasedColumns(unpackSymmetric(crossprod(acc, cols, means, scales, null, n), pAll), pAll);
+  // Rank: drop columns collinear with earlier ones (pivot-free Cholesky of the scaled cross
+  // products, as R's QR with its default tolerance drops later aliased columns; the test is
+  // relative to each column's own square sum, so it does not depend on the scale of the weights).
+  // From glm's start (no warm start) the check uses the first IRLS pass itself: its working
+  // weights are the same for every row up to rounding (μ₀ = 0.25 or 0.75), so X'W₀X is X'X times
+  // a constant, and the kept columns' block of that pass is exactly what iteration 1 would
+  // compute (each entry's sums depend only on its two columns and the chunks): one pass over the
+  // data fewer, the same bits. With a warm start, X'X is a pass of its own.
+  const warmRowsUsed = warmRows > 0 && n >= 4 * warmRows;
+  let first: IrlsStart | null = null;
+  let aliased: boolean[];
+  if (warmRowsUsed) {
+    aliased = aliasedColumns(unpackSymmetric(crossprod(acc, cols, means, scales, null, n), pAll), pAll);
+  } else {
+    first = glmStart(y, fns, acc);
+    const cpAll = crossprod(acc, [...cols, first.z], Float64Array.from([...means, 0]), Float64Array.from([...scales, 1]), first.w, n);
+    aliased = aliasedColumns(unpackSymmetric(cpAll, pAll + 1, pAll), pAll);
+    first.cp = restrictPacked(cpAll, pAll + 1, [...aliased.flatMap((a, j) => (a ? [] : [j])), pAll]);
+  }
   const keep: number[] = [];
   for (let j = 0; j < pAll; j++) if (!aliased[j]) keep.push(j);
   const X = keep.map((j) => cols[j]!);
@@ -288,7 +305,7 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
   // start if the subsample fit or the warm full fit does not converge.
   let warm: { rows: number; iterations: number } | undefined;
   let fit: IrlsResult | null = null;
-  if (warmRows > 0 && n >= 4 * warmRows) {
+  if (warmRowsUsed) {
     const idx = seededSubsample(n, warmRows);
     const subX = X.map((col) => {
       if (col === null) return null;
@@ -307,8 +324,54 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
       }
     }
   }
-  fit ??= irls(X, xMeans, xScales, y, null, acc, fns, maxIt, epsilon);
-  return finish(fit, { keep, aliased, pAll, means, scales, design, y, n, link, options, maxIt, warm });
+  fit ??= irls(X, xMeans, xScales, y, null, acc, fns, maxIt, epsilon, first);
+  return finish(fit, { keep, aliased, pAll, means, scales, design, ranges, y, n, link, options, maxIt, warm });
+}
+
+/**
+ * glm's start for a binary response: μ₀ = (y + 0.5) / 2, η₀ = linkfun(μ₀), the deviance at μ₀,
+ * and the first working weights and responses; `cp`, when set, the cross-products of [X z] at
+ * these weights (packed, the kept columns then z).
+ */
+interface IrlsStart {
+  eta: Float64Array;
+  mu: Float64Array;
+  w: Float64Array;
+  z: Float64Array;
+  dev: number;
+  cp?: Float64Array;
+}
+
+function glmStart(y: Uint8Array, fns: LinkFns, acc: Accumulator): IrlsStart {
+  const n = y.length;
+  const shared = fns === LOGIT && acc.logitUpdate;
+  const eta = shared ? acc.allocate(n) : new Float64Array(n);
+  const mu = shared ? acc.allocate(n) : new Float64Array(n);
+  const w = acc.allocate(n);
+  const z = acc.allocate(n);
+  let dev = 0;
+  for (let i = 0; i < n; i++) {
+    const m0 = (y[i]! + 0.5) / 2;
+    mu[i] = m0;
+    eta[i] = fns.linkfun(m0);
+    dev += devResid(y[i]!, m0);
+  }
+  // Working weights and responses as the IRLS loop computes them (same expressions, same bits).
+  for (let i = 0; i < n; i++) {
+    const me = fns.muEta(eta[i]!);
+    const varmu = mu[i]! * (1 - mu[i]!);
+    z[i] = eta[i]! + (y[i]! - mu[i]!) / me;
+    w[i] = (me * me) / varmu;
+  }
+  return { eta, mu, w, z, dev };
+}
+
+/** The packed upper triangle of the rows and columns `idx` (ascending) of a packed q × q matrix. */
+function restrictPacked(packed: Float64Array, q: number, idx: readonly number[]): Float64Array {
+  const r = idx.length;
+  const out = new Float64Array(packedLength(r));
+  for (let a = 0; a < r; a++) for (let b = a; b < r; b++) out[packedIndex(r, a, b)] = packed[packedIndex(q, idx[a]!, idx[b]!)]!;
+  return out;
 }
 
 /** Outcome of one IRLS run (glm.fit's loop). */
@@ -340,27 +403,23 @@ function irls(
   fns: LinkFns,
   maxIt: number,
   epsilon: number,
+  init: IrlsStart | null = null,
 ): IrlsResult {
   const n = y.length;
   const p = X.length;
   // The logit row updates on the accumulator's threads when it offers them (same bits).
   const fused = fns === LOGIT && acc.logitUpdate ? acc.logitUpdate.bind(acc) : null;
-  const eta = fused ? acc.allocate(n) : new Float64Array(n);
-  const mu = fused ? acc.allocate(n) : new Float64Array(n);
+  const s0 = init ?? (start ? null : glmStart(y, fns, acc));
+  const eta = s0 ? s0.eta : fused ? acc.allocate(n) : new Float64Array(n);
+  const mu = s0 ? s0.mu : fused ? acc.allocate(n) : new Float64Array(n);
   let devOld = 0;
-  if (start) {
+  if (s0) devOld = s0.dev;
+  else if (start) {
     linearPredictor(X, center, scale, start, eta);
     for (let i = 0; i < n; i++) {
       const m = fns.linkinv(eta[i]!);
       mu[i] = m;
       devOld += devResid(y[i]!, m);
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const m0 = (y[i]! + 0.5) / 2;
-      mu[i] = m0;
-      eta[i] = fns.linkfun(m0);
-      devOld += devResid(y[i]!, m0);
     }
   }
   let beta: Float64Array = start ? Float64Array.from(start) : new Float64Array(p);
@@ -369,14 +428,14 @@ function irls(
   let iter = 0;
   let dev = devOld;
   let lastXtwx: Float64Array = new Float64Array(p * p);
-  const wv = acc.allocate(n);
-  const zv = acc.allocate(n);
+  const wv = s0 ? s0.w : acc.allocate(n);
+  const zv = s0 ? s0.z : acc.allocate(n);
   const cols = [...X, zv];
   const q = p + 1;
   const cCenter = Float64Array.from([...center, 0]);
   const cScale = Float64Array.from([...scale, 1]);
   // True when wv/zv already hold the working weights and responses of the current η, μ.
-  let wzReady = false;
+  let wzReady = s0 !== null;
   for (iter = 1; iter <= maxIt; iter++) {
     // Working weights and responses (glm.fit), then the chunked cross-products of [X z].
     if (!wzReady) {
@@ -388,7 +447,8 @@ function irls(
       }
     }
     wzReady = false;
-    const cp = crossprod(acc, cols, cCenter, cScale, wv, n);
+    // Iteration 1 from glm's start may come with its cross-products already made (by the rank check).
+    const cp = iter === 1 && init?.cp ? init.cp : crossprod(acc, cols, cCenter, cScale, wv, n);
     const xtwx = unpackSymmetric(cp, q, p);
     const xtwz = new Float64Array(p);
     for (let a = 0; a < p; a++) xtwz[a] = cp[packedIndex(q, a, p)]!;
@@ -499,6 +559,7 @@ interface FinishContext {
   means: Float64Array;
   scales: Float64Array;
   design: ReturnType<typeof buildDesign>;
+  ranges: Float64Array;
   y: Uint8Array;
   n: number;
   link: Link;
@@ -509,7 +570,7 @@ interface FinishContext {
 
 /** Coefficients on the original scale, standard errors, deviances and diagnostics. */
 function finish(fit: IrlsResult, ctx: FinishContext): PropensityFit {
-  const { keep, aliased, pAll, means, scales, design, y, n, link, options, maxIt, warm } = ctx;
+  const { keep, aliased, pAll, means, scales, design, ranges, y, n, link, options, maxIt, warm } = ctx;
   const p = keep.length;
   const beta = fit.beta;
   const mu = fit.mu;
@@ -569,7 +630,7 @@ function finish(fit: IrlsResult, ctx: FinishContext): PropensityFit {
       if (sepRows.length < 5) sepRows.push(i);
     }
   }
-  const suspects = separationSuspects(design.names, design.columns, y, coefficients.slice(1));
+  const suspects = separationSuspects(design.names, ranges, coefficients.slice(1));
   const separationDetected = sepCount > 0 || suspects.length > 0;
   if (!converged) {
     warnings.push(
@@ -647,28 +708,52 @@ export function standardiseInto(v: Float64Array, out: Float64Array): { mean: num
 }
 
 /**
+ * {@link standardisation} of a design column (the same sums, the same bits), and in its second
+ * pass the column's range among the treated and among the controls, written to
+ * ranges[4j … 4j + 3] = min_T, max_T, min_C, max_C (for the separation check: no extra pass).
+ */
+function standardisationAndRanges(v: Float64Array, y: Uint8Array, ranges: Float64Array, j: number): { mean: number; sd: number } {
+  const n = v.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += v[i]!;
+  m /= n;
+  let ss = 0;
+  let minT = Infinity;
+  let maxT = -Infinity;
+  let minC = Infinity;
+  let maxC = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    const d = x - m;
+    ss += d * d;
+    if (y[i]) {
+      if (x < minT) minT = x;
+      if (x > maxT) maxT = x;
+    } else {
+      if (x < minC) minC = x;
+      if (x > maxC) maxC = x;
+    }
+  }
+  ranges[4 * j] = minT;
+  ranges[4 * j + 1] = maxT;
+  ranges[4 * j + 2] = minC;
+  ranges[4 * j + 3] = maxC;
+  return { mean: m, sd: Math.sqrt(ss / Math.max(1, n - 1)) || 1 };
+}
+
+/**
  * Covariates that separate treated from controls on their own: the treated range and the
  * control range do not overlap (or a dummy level occurs in one group only), or the fitted
- * coefficient diverged (|β| large on the standardised scale with |z| < 0.01).
+ * coefficient diverged (|β| large on the standardised scale with |z| < 0.01). `ranges` as
+ * {@link standardisationAndRanges} writes them.
  */
-function separationSuspects(names: readonly string[], columns: readonly Float64Array[], y: Uint8Array, coefs: readonly Coefficient[]): string[] {
+function separationSuspects(names: readonly string[], ranges: Float64Array, coefs: readonly Coefficient[]): string[] {
   const out: string[] = [];
-  for (let j = 0; j < columns.length; j++) {
-    const v = columns[j]!;
-    let minT = Infinity;
-    let maxT = -Infinity;
-    let minC = Infinity;
-    let maxC = -Infinity;
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i]!;
-      if (y[i]) {
-        if (x < minT) minT = x;
-        if (x > maxT) maxT = x;
-      } else {
-        if (x < minC) minC = x;
-        if (x > maxC) maxC = x;
-      }
-    }
+  for (let j = 0; j < names.length; j++) {
+    const minT = ranges[4 * j]!;
+    const maxT = ranges[4 * j + 1]!;
+    const minC = ranges[4 * j + 2]!;
+    const maxC = ranges[4 * j + 3]!;
     const c = coefs[j];
     const diverged = c && !c.aliased && Number.isFinite(c.se) && Math.abs(c.estimate / c.se) < 0.01 && Math.abs(c.estimate) > 10;
     if (maxT < minC || maxC < minT || diverged) out.push(names[j]!);
