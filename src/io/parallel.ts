@@ -23,8 +23,9 @@ const ${linearPredictorRange.name} = ${linearPredictorRange.toString()};
 const logitUpdateChunk = ${logitUpdateChunk.toString()};
 parentPort.on('message', (m) => {
   if (m.op === 'logit') {
-    const cols = m.cols.map((b) => (b === null ? null : new Float64Array(b)));
-    const f = (b) => new Float64Array(b);
+    // Views of exactly n rows (a shared column may sit at the start of a longer buffer).
+    const cols = m.cols.map((b) => (b === null ? null : new Float64Array(b, 0, m.n)));
+    const f = (b) => new Float64Array(b, 0, m.n);
     const center = new Float64Array(m.center), scale = new Float64Array(m.scale), beta = new Float64Array(m.beta);
     const y = new Uint8Array(m.y), eta = f(m.eta), mu = f(m.mu), w = f(m.w), z = f(m.z);
     for (let k = m.first; k < m.chunks; k += m.step) {
@@ -35,8 +36,8 @@ parentPort.on('message', (m) => {
     Atomics.notify(sig, 0);
     return;
   }
-  const cols = m.cols.map((b) => (b === null ? null : new Float64Array(b)));
-  const w = m.w === null ? null : new Float64Array(m.w);
+  const cols = m.cols.map((b) => (b === null ? null : new Float64Array(b, 0, m.n)));
+  const w = m.w === null ? null : new Float64Array(m.w, 0, m.n);
   const out = new Float64Array(m.out);
   const center = new Float64Array(m.center), scale = new Float64Array(m.scale);
   for (let k = m.first; k < m.chunks; k += m.step) {
@@ -67,7 +68,7 @@ export function createParallelAccumulator(options: { workers?: number } = {}): P
     return wk;
   });
   const shared = (a: Float64Array): SharedArrayBuffer => {
-    if (!(a.buffer instanceof SharedArrayBuffer))
+    if (!(a.buffer instanceof SharedArrayBuffer) || a.byteOffset !== 0)
       throw new Error('parallel accumulator: columns must be allocated with accumulator.allocate or accumulator.share');
     return a.buffer;
   };
@@ -79,7 +80,7 @@ export function createParallelAccumulator(options: { workers?: number } = {}): P
     workers: W,
     allocate,
     share(column) {
-      if (column.buffer instanceof SharedArrayBuffer) return column;
+      if (column.buffer instanceof SharedArrayBuffer && column.byteOffset === 0) return column;
       const copy = allocate(column.length);
       copy.set(column);
       return copy;

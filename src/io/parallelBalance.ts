@@ -14,9 +14,10 @@ const { parentPort } = require('node:worker_threads');
 const __name = (f) => f;
 const ecdfColumns = ${ecdfColumns.toString()};
 parentPort.on('message', (m) => {
-  const cols = m.cols.map((b) => new Float64Array(b));
+  // Views of exactly n rows (a shared column may sit at the start of a longer buffer).
+  const cols = m.cols.map((b) => new Float64Array(b, 0, m.n));
   const out = new Float64Array(m.out);
-  out.set(ecdfColumns(cols, new Uint8Array(m.t), new Float64Array(m.w)));
+  out.set(ecdfColumns(cols, new Uint8Array(m.t, 0, m.n), new Float64Array(m.w, 0, m.n)));
   const sig = new Int32Array(m.signal);
   Atomics.store(sig, 0, 1);
   Atomics.notify(sig, 0);
@@ -63,7 +64,7 @@ export function createParallelEcdf(): EcdfRunner {
     const signal = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     try {
-      worker.postMessage({ cols: theirs.map(shared), t: tShared.buffer, w: shared(w), out: out.buffer, signal: signal.buffer });
+      worker.postMessage({ n, cols: theirs.map(shared), t: tShared.buffer, w: shared(w), out: out.buffer, signal: signal.buffer });
       const a = ecdfColumns(mine, t, w);
       // The worker's half; should it not answer within 10 minutes (it died), do it here.
       const deadline = Date.now() + 600_000;

@@ -280,7 +280,8 @@ class SharedColumn {
   finish(n: number): { column: Column; missing: number } {
     if (!this.i32) {
       const v = this.f64 ?? new Float64Array(n).fill(NaN);
-      return { column: { kind: 'numeric', values: v.length === n ? v : v.slice(0, n) }, missing: this.missing };
+      // The first n rows of the shared buffer, in place (no copy; workers take n with the buffer).
+      return { column: { kind: 'numeric', values: v.length === n ? v : v.subarray(0, n) }, missing: this.missing };
     }
     const labels = this.labels;
     const order = labels.map((_, k) => k).sort((a, b) => compareCodePoints(labels[a]!, labels[b]!));
@@ -288,7 +289,7 @@ class SharedColumn {
     order.forEach((old, k) => {
       remap[old] = k;
     });
-    const codes = this.i32.length === n ? this.i32 : this.i32.slice(0, n);
+    const codes = this.i32.length === n ? this.i32 : this.i32.subarray(0, n);
     for (let i = 0; i < n; i++) {
       const c = codes[i]!;
       if (c >= 0) codes[i] = remap[c]!;
@@ -334,9 +335,8 @@ async function readParallel(path: string, size: number, W: number, options: Para
       w.postMessage({ ...msg, id });
     });
   try {
-    // The columns are allocated once, for the rows the line ends promise (fresh memory is the
-    // costly part of reading; the workers write it, so its cost is split over them too). The
-    // line ends are counted while the workers parse the first segment.
+    // The columns are allocated once, for the rows the first segment promises (fresh memory is
+    // the costly part of reading; the workers write it, so its cost is split over them too).
     let cap = -1;
     let out: SharedColumn[] = [];
     let textSeen: boolean[] = [];
@@ -391,7 +391,6 @@ async function readParallel(path: string, size: number, W: number, options: Para
       cuts.push(last);
       const jobs = cuts.slice(0, -1).map((s, k) => send(pool[k]!, { type: 'parse', sab: cur, start: s, end: cuts[k + 1]!, cfg }));
       // Meanwhile: the unparsed tail to the front of the other buffer, and more of the file after it.
-      if (cap < 0) cap = Math.max(1024, countRows(fd, Buffer.from(other)));
       let nextLen = 0;
       if (!eof) {
         const tail = len - last;
@@ -404,6 +403,13 @@ async function readParallel(path: string, size: number, W: number, options: Para
       }
       const replies = await Promise.all(jobs);
       if (failures.length) throw new Fallback();
+      if (cap < 0) {
+        // The columns' size, from the first segment's bytes per row: the whole file when it was
+        // one segment, else the rest at that rate plus 5% (a longer file costs a copy, not
+        // correctness; untouched memory past the last row is never written, so never resident).
+        const parsed = replies.reduce((a, r) => a + r.rowsRead, 0);
+        cap = eof ? Math.max(1, parsed) : Math.max(1024, Math.ceil(((parsed * (size - dataStart)) / Math.max(1, last - dataStart)) * 1.05) + 1024);
+      }
       for (let k = 0; k < replies.length; k++) {
         const r = replies[k]!;
         if (!r.ok) throw new Fallback();

@@ -14,15 +14,16 @@ export interface ReadOptions extends CsvOptions {
   /** Called as the file is read (CSV only). */
   readonly onProgress?: (p: { bytes: number; totalBytes: number; rows: number }) => void;
   /**
-   * CSV only: worker threads for files of 32 MB or more (default: all cores, at most 8; 1 parses
-   * on the calling thread). The table is identical whatever the number.
+   * CSV and Parquet: worker threads for files of 32 MB or more (default: all cores, at most 8; 1
+   * reads on the calling thread). The table is identical whatever the number.
    */
   readonly workers?: number;
 }
 
 /**
  * Read a CSV (.csv, .tsv, .txt), Arrow IPC (.arrow, .feather, .ipc) or Parquet (.parquet) file.
- * CSV is parsed from bytes (no string per field), on worker threads from 32 MB (`workers`).
+ * CSV is parsed from bytes (no string per field), on worker threads from 32 MB (`workers`), as
+ * are Parquet row groups (Node).
  * Cost: O(file size); CSV memory is the typed columns plus two 8 MB segments (no row objects).
  * @throws CounterfactError for a missing file, an unknown extension, or a malformed file.
  */
@@ -139,6 +140,14 @@ async function readArrow(path: string, size: number, options: ReadOptions) {
 }
 
 async function readParquet(path: string, size: number, options: ReadOptions) {
+  // Node: row groups decoded on worker threads (src/io/parallelParquet.ts), the same table; null
+  // (small file, one worker, a schema it leaves to this reader, any failure): read here.
+  if (typeof process !== 'undefined' && typeof process.getBuiltinModule === 'function') {
+    const { readParquetParallel } = await import('./parallelParquet.js');
+    const minBytes = (options as { parallelMinBytes?: number }).parallelMinBytes;
+    const table = await readParquetParallel(path, { columns: options.columns, text: options.text, workers: options.workers, minBytes });
+    if (table) return { table, report: reportFor(table, size, 'parquet') };
+  }
   const { parquetMetadata, parquetRead, parquetSchema } = await import('hyparquet');
   const buf = readFileSync(path);
   // The file's own bytes (no copy when the Buffer owns its whole ArrayBuffer, as large reads do).
@@ -208,6 +217,16 @@ function sharedNumbers(n: number): Float64Array {
 }
 
 /**
+ * A Parquet column of text codes (-1 missing) and their labels in order of first appearance,
+ * finished as the reader finishes it (all numbers: numeric; `text`: categorical; …). For the
+ * worker-thread reader (src/io/parallelParquet.ts); `codes` becomes the column's own.
+ * @internal
+ */
+export function finishParquetCodes(codes: Int32Array, labels: string[], text: boolean): Column {
+  return new ParquetSink(codes.length, text, codes, labels).finish();
+}
+
+/**
  * One Parquet column filled chunk by chunk: numbers (and booleans, dates as days since
  * 1970-01-01, int64 within ±2^53) into a Float64Array; strings dictionary-encoded on the fly.
  * The result is what `toColumn` gives for the whole column (strings that are all numbers become
@@ -218,12 +237,20 @@ class ParquetSink {
   private codes: Int32Array | null = null;
   private readonly labels: string[] = [];
   private readonly index = new Map<string, number>();
-  /** @param text read as text exactly (numbers as String(x), int64 as its digits), never as numbers */
+  /**
+   * @param text read as text exactly (numbers as String(x), int64 as its digits), never as numbers
+   * @param codes with `labels`: the column already dictionary-encoded (labels in first-appearance order)
+   */
   constructor(
     private readonly n: number,
     private readonly text = false,
+    codes?: Int32Array,
+    labels?: string[],
   ) {
-    if (text) this.codes = new Int32Array(n).fill(-1);
+    if (codes) {
+      this.codes = codes;
+      this.labels = labels ?? [];
+    } else if (text) this.codes = new Int32Array(n).fill(-1);
   }
 
   private code(s: string): number {
