@@ -59,9 +59,11 @@ export function assessBalance(data: TableInput, match: MatchResult, covariates: 
   // the end (by options.ecdf, e.g. on worker threads), then filled in.
   const pending: { row: number; name: string; before: GroupStats; after: GroupStats }[] = [];
   const pendingColumns: Float64Array[] = [];
+  let positive: Uint32Array | null = null;
   const numericRow = (name: string, v: Float64Array) => {
     const binary = isBinary(v);
-    const [before, after] = groupStats(v, t, w);
+    positive ??= weightedRows(w);
+    const [before, after] = groupStats(v, t, w, positive);
     if (binary) {
       // Binary columns: no sort (both eCDF statistics are the difference in proportions).
       rows.push(balanceRow(name, true, before, after, binaryEcdf(before), binaryEcdf(after), threshold));
@@ -238,30 +240,36 @@ interface GroupStats {
 
 /**
  * Weighted means and variances Σw(x − x̄)² / (Σw − Σw²/Σw) of treated and controls, before
- * matching (all units, weight 1) and after (the match weights; weight 0 adds nothing). Both
- * phases and both groups in the same sweeps: one for the sums, one for the squared deviations
- * (two-pass for accuracy). Branch-free: the group enters as a 0/1 factor, and adding a 0 term
- * leaves a sum unchanged, so the sums equal those over each group alone.
+ * matching (all units, weight 1) and after (the match weights). Two-pass for accuracy (sums,
+ * then squared deviations). Branch-free: the group enters as a 0/1 factor. The sums after
+ * matching run over the rows with positive weight only (`rows`, ascending): a row of weight 0
+ * or of the other group adds a zero term, and a running sum that starts at +0 is never −0, so
+ * skipping those terms leaves every sum — and every bit — as the sum over all rows.
  */
-function groupStats(v: Float64Array, t: Uint8Array, w: Float64Array): [GroupStats, GroupStats] {
+function groupStats(v: Float64Array, t: Uint8Array, w: Float64Array, rows: Uint32Array): [GroupStats, GroupStats] {
   const n = v.length;
   let nT = 0,
     sT0 = 0,
     sC0 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    const g = t[i]!;
+    nT += g;
+    sT0 += g * x;
+    sC0 += (1 - g) * x;
+  }
   let swT = 0,
     swC = 0,
     sw2T = 0,
     sw2C = 0,
     sT1 = 0,
     sC1 = 0;
-  for (let i = 0; i < n; i++) {
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
     const x = v[i]!;
     const g = t[i]!;
     const h = 1 - g;
-    nT += g;
-    sT0 += g * x;
-    sC0 += h * x;
-    const wi = w[i]! > 0 ? w[i]! : 0;
+    const wi = w[i]!;
     const a = g * wi;
     const c = h * wi;
     swT += a;
@@ -283,21 +291,35 @@ function groupStats(v: Float64Array, t: Uint8Array, w: Float64Array): [GroupStat
   for (let i = 0; i < n; i++) {
     const x = v[i]!;
     const g = t[i]!;
-    const h = 1 - g;
-    const wi = w[i]! > 0 ? w[i]! : 0;
     const dT0 = x - mT0,
-      dC0 = x - mC0,
-      dT1 = x - mT1,
-      dC1 = x - mC1;
+      dC0 = x - mC0;
     ssT0 += g * (dT0 * dT0);
-    ssC0 += h * (dC0 * dC0);
+    ssC0 += (1 - g) * (dC0 * dC0);
+  }
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    const x = v[i]!;
+    const g = t[i]!;
+    const wi = w[i]!;
+    const dT1 = x - mT1,
+      dC1 = x - mC1;
     ssT1 += g * wi * (dT1 * dT1);
-    ssC1 += h * wi * (dC1 * dC1);
+    ssC1 += (1 - g) * wi * (dC1 * dC1);
   }
   return [
     { meanT: mT0, meanC: mC0, varT: ssT0 / (nT - nT / nT), varC: ssC0 / (nC - nC / nC) },
     { meanT: mT1, meanC: mC1, varT: ssT1 / (swT - sw2T / swT), varC: ssC1 / (swC - sw2C / swC) },
   ];
+}
+
+/** The rows with positive weight, ascending. */
+function weightedRows(w: Float64Array): Uint32Array {
+  let k = 0;
+  for (let i = 0; i < w.length; i++) if (w[i]! > 0) k++;
+  const rows = new Uint32Array(k);
+  k = 0;
+  for (let i = 0; i < w.length; i++) if (w[i]! > 0) rows[k++] = i;
+  return rows;
 }
 
 /** For a binary covariate both eCDF statistics are the absolute difference in proportions (MatchIt). */

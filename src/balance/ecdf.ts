@@ -1,9 +1,12 @@
 /**
  * The eCDF statistics of the balance table (MatchIt's "eCDF Mean" and "eCDF Max") for several
- * columns at once, before matching (weight 1) and after (the match weights). One function with
- * no outer references, so the worker-thread version (src/io/parallelBalance.ts) runs this very
- * source on part of the columns; any thread gives the same bits for a column.
+ * columns at once, before matching (weight 1) and after (the match weights). The work is in one
+ * factory with no outer references, {@link ecdfCore}, so the worker-thread versions
+ * (src/io/parallelBalance.ts) run this very source; any thread gives the same bits for a column.
  */
+
+/** Computes {@link ecdfColumns}' result, possibly on several threads (same bits). */
+export type EcdfRunner = (columns: readonly Float64Array[], t: Uint8Array, w: Float64Array) => Float64Array;
 
 /**
  * For each column k, out[4k … 4k + 3] = mean and max of |F_T − F_C| before matching, then mean
@@ -12,66 +15,84 @@
  * normalised within group.
  *
  * Whole-number columns spanning at most max(65,536, n) values (ages, months, counts: most
- * register covariates) are counted per value in one pass, with no sort; the cumulative shares are
- * counts divided once by the group size. Other columns are sorted once (a stable LSD radix sort
- * of the IEEE bits, 11-bit digits, a pass skipped when every key has the same digit; hand-written
- * because sorting indices with a comparator is the slowest step of the table at register scale)
- * and walked once. O(n) per column.
+ * register covariates) are counted per value in one pass, with no sort. Other columns are
+ * sorted once (a stable LSD radix sort of the IEEE bits) and walked once for the statistics
+ * before matching, which also gives each row the rank of its value among the distinct values;
+ * the statistics after matching then need only the matched rows, bucketed by rank. O(n) per
+ * column.
  */
 export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: Float64Array): Float64Array {
-  const n = t.length;
-  const out = new Float64Array(4 * columns.length);
-  let nT = 0,
-    swT = 0,
-    swC = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = w[i]! > 0 ? w[i]! : 0;
-    if (t[i]) {
-      nT++;
-      swT += wi;
-    } else swC += wi;
-  }
-  const nC = n - nT;
+  return ecdfCore().columns(columns, t, w);
+}
+
+/**
+ * The eCDF machinery, self-contained (its source is shipped to worker threads):
+ * - `columns(cols, t, w)`: {@link ecdfColumns}.
+ * - `sortable(v)`: true when a column takes the sort path (not 0/1, not whole numbers in a
+ *   countable span).
+ * - `rankColumn(v, t, rank)`: the statistics before matching of a sortable column,
+ *   [mean, max, number of distinct values m], and rank[i] = the index (0 … m − 1) of row i's
+ *   value among the distinct values, ascending. Needs no weights, so it can run before matching.
+ * - `after(rank, m, t, w, totals, rows)`: [mean, max] after matching from those ranks (`rows`:
+ *   the rows with positive weight, ascending, as `weighted(w)` gives them).
+ *
+ * Bits: the statistics are running sums over the evaluation points in ascending order, the
+ * cumulative shares running sums of 1/n_group (before) or w/Σw_group (after, rows with weight 0
+ * skipped) in (value, row) order — the same additions in the same order whichever path or
+ * thread computes them.
+ */
+export function ecdfCore() {
+  const counts = new Uint32Array(6 * 2048);
   // Radix buffers, made on the first column that needs a sort.
-  let hiA: Uint32Array[] | null = null;
+  let bufN = -1;
+  let hiA: Uint32Array[] = [];
   let loA: Uint32Array[] = [];
   let tagA: Uint32Array[] = [];
   let tags0: Uint32Array = new Uint32Array(0);
-  const counts = new Uint32Array(6 * 2048);
-  // The current column's running statistics over its evaluation points: Σ|F_T − F_C| and max
-  // before matching, the same after, and the number of points.
-  let sum0 = 0,
-    max0 = 0,
-    sum1 = 0,
-    max1 = 0,
-    m = 0;
-  /** One evaluation point with |F_T − F_C| = d0 before matching and d1 after. */
-  const point = (d0: number, d1: number) => {
-    sum0 += d0;
-    sum1 += d1;
-    if (d0 > max0) max0 = d0;
-    if (d1 > max1) max1 = d1;
-    m++;
+  let tagsFor: Uint8Array | null = null;
+
+  /** Number of treated; the sums of positive weights of treated and controls (row order). */
+  const totals = (t: Uint8Array, w: Float64Array | null) => {
+    let nT = 0,
+      swT = 0,
+      swC = 0;
+    for (let i = 0; i < t.length; i++) {
+      const wi = w === null ? 0 : w[i]! > 0 ? w[i]! : 0;
+      if (t[i]) {
+        nT++;
+        swT += wi;
+      } else swC += wi;
+    }
+    return { nT, nC: t.length - nT, swT, swC };
   };
-  /** Column k's statistics from the points seen since the last call; resets them. */
-  const record = (k: number) => {
-    out[4 * k] = m > 0 ? sum0 / m : 0;
-    out[4 * k + 1] = max0;
-    out[4 * k + 2] = m > 0 ? sum1 / m : 0;
-    out[4 * k + 3] = max1;
-    sum0 = max0 = sum1 = max1 = m = 0;
-  };
-  const integerEcdf = (v: Float64Array, k: number): boolean => {
+
+  /** Whole numbers within a countable span: [lo, span]; null otherwise. */
+  const integerSpan = (v: Float64Array): [number, number] | null => {
+    const n = v.length;
     let lo = Infinity,
       hi = -Infinity;
     for (let i = 0; i < n; i++) {
       const x = v[i]!;
-      if (!Number.isInteger(x)) return false;
+      if (!Number.isInteger(x)) return null;
       if (x < lo) lo = x;
       if (x > hi) hi = x;
     }
     const span = hi - lo + 1;
-    if (!(span <= Math.max(65536, n))) return false;
+    return span <= Math.max(65536, n) ? [lo, span] : null;
+  };
+
+  /** 0/1 columns (their statistics are differences in proportions, computed elsewhere). */
+  const binary = (v: Float64Array): boolean => {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i]!;
+      if (x !== 0 && x !== 1) return false;
+    }
+    return true;
+  };
+
+  /** The four statistics of a whole-number column, by counting per value. */
+  const integerStats = (v: Float64Array, lo: number, span: number, t: Uint8Array, w: Float64Array, g: ReturnType<typeof totals>): number[] => {
+    const n = v.length;
     const cT = new Float64Array(span);
     const cC = new Float64Array(span);
     const wT = new Float64Array(span);
@@ -90,27 +111,48 @@ export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: 
     let kT = 0,
       kC = 0,
       sT = 0,
-      sC = 0;
+      sC = 0,
+      sum0 = 0,
+      max0 = 0,
+      sum1 = 0,
+      max1 = 0,
+      m = 0;
     for (let b = 0; b < span; b++) {
       if (cT[b] === 0 && cC[b] === 0) continue;
       kT += cT[b]!;
       kC += cC[b]!;
       sT += wT[b]!;
       sC += wC[b]!;
-      point(Math.abs(kT / nT - kC / nC), Math.abs(sT / swT - sC / swC));
+      const d0 = Math.abs(kT / g.nT - kC / g.nC);
+      const d1 = Math.abs(sT / g.swT - sC / g.swC);
+      sum0 += d0;
+      sum1 += d1;
+      if (d0 > max0) max0 = d0;
+      if (d1 > max1) max1 = d1;
+      m++;
     }
-    record(k);
-    return true;
+    return [m > 0 ? sum0 / m : 0, max0, m > 0 ? sum1 / m : 0, max1];
   };
 
-  /** Order-preserving keys and tags (row·4 + 2·treated + (weight > 0)) of v's units, ascending (ties in row order). */
-  const sort = (v: Float64Array): { hi: Uint32Array; lo: Uint32Array; tags: Uint32Array } => {
-    if (!hiA) {
+  /**
+   * Order-preserving keys of v's units and tags (row·2 + treated), ascending (ties in row order):
+   * a stable LSD radix sort of the IEEE bits, 11-bit digits, a pass skipped when every key has
+   * the same digit (hand-written: sorting indices with a comparator is the slowest step of the
+   * table at register scale).
+   */
+  const sort = (v: Float64Array, t: Uint8Array): { hi: Uint32Array; lo: Uint32Array; tags: Uint32Array } => {
+    const n = v.length;
+    if (bufN !== n) {
       hiA = [new Uint32Array(n), new Uint32Array(n)];
       loA = [new Uint32Array(n), new Uint32Array(n)];
       tagA = [new Uint32Array(n), new Uint32Array(n)];
       tags0 = new Uint32Array(n);
-      for (let i = 0; i < n; i++) tags0[i] = i * 4 + (t[i] ? 2 : 0) + (w[i]! > 0 ? 1 : 0);
+      bufN = n;
+      tagsFor = null;
+    }
+    if (tagsFor !== t) {
+      for (let i = 0; i < n; i++) tags0[i] = i * 2 + (t[i] ? 1 : 0);
+      tagsFor = t;
     }
     const bits = new Uint32Array(v.buffer, v.byteOffset, 2 * n);
     let hi = hiA[0]!,
@@ -174,30 +216,98 @@ export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: 
     return { hi, lo, tags: tag };
   };
 
-  columns.forEach((v, k) => {
-    if (integerEcdf(v, k)) return;
-    const { hi, lo, tags } = sort(v);
+  const sortable = (v: Float64Array): boolean => !binary(v) && integerSpan(v) === null;
+
+  const rankColumn = (v: Float64Array, t: Uint8Array, rank: Uint32Array, g: { nT: number; nC: number } = totals(t, null)): number[] => {
+    const n = v.length;
+    const { hi, lo, tags } = sort(v, t);
     let fT0 = 0,
       fC0 = 0,
-      fT1 = 0,
-      fC1 = 0;
+      sum0 = 0,
+      max0 = 0,
+      m = 0;
     for (let j = 0; j < n; j++) {
       const tag = tags[j]!;
-      if (tag & 2) {
-        fT0 += 1 / nT;
-        if (tag & 1) fT1 += w[tag >>> 2]! / swT;
-      } else {
-        fC0 += 1 / nC;
-        if (tag & 1) fC1 += w[tag >>> 2]! / swC;
-      }
+      if (tag & 1) fT0 += 1 / g.nT;
+      else fC0 += 1 / g.nC;
+      rank[tag >>> 1] = m;
       // End of a run of equal values: an evaluation point.
       if (j + 1 < n && hi[j + 1] === hi[j] && lo[j + 1] === lo[j]) continue;
-      point(Math.abs(fT0 - fC0), Math.abs(fT1 - fC1));
+      const d0 = Math.abs(fT0 - fC0);
+      sum0 += d0;
+      if (d0 > max0) max0 = d0;
+      m++;
     }
-    record(k);
-  });
-  return out;
-}
+    return [m > 0 ? sum0 / m : 0, max0, m];
+  };
 
-/** Computes {@link ecdfColumns}' result, possibly on several threads (same bits). */
-export type EcdfRunner = (columns: readonly Float64Array[], t: Uint8Array, w: Float64Array) => Float64Array;
+  /** The rows with positive weight, ascending. */
+  const weighted = (w: Float64Array): Uint32Array => {
+    let k = 0;
+    for (let i = 0; i < w.length; i++) if (w[i]! > 0) k++;
+    const rows = new Uint32Array(k);
+    k = 0;
+    for (let i = 0; i < w.length; i++) if (w[i]! > 0) rows[k++] = i;
+    return rows;
+  };
+
+  const after = (
+    rank: Uint32Array,
+    m: number,
+    t: Uint8Array,
+    w: Float64Array,
+    g: { swT: number; swC: number } = totals(t, w),
+    rows: Uint32Array = weighted(w),
+  ): number[] => {
+    // The rows with positive weight bucketed by rank (counting sort; row order within a rank).
+    const start = new Uint32Array(m + 1);
+    const matched = rows.length;
+    for (let k = 0; k < matched; k++) start[rank[rows[k]!]! + 1]!++;
+    for (let r = 0; r < m; r++) start[r + 1]! += start[r]!;
+    const order = new Uint32Array(matched);
+    for (let k = 0; k < matched; k++) {
+      const i = rows[k]!;
+      order[start[rank[i]!]!++] = i;
+    }
+    // start[r] is now the end of bucket r.
+    let fT1 = 0,
+      fC1 = 0,
+      sum1 = 0,
+      max1 = 0,
+      j = 0;
+    for (let r = 0; r < m; r++) {
+      const end = start[r]!;
+      for (; j < end; j++) {
+        const i = order[j]!;
+        if (t[i]) fT1 += w[i]! / g.swT;
+        else fC1 += w[i]! / g.swC;
+      }
+      const d1 = Math.abs(fT1 - fC1);
+      sum1 += d1;
+      if (d1 > max1) max1 = d1;
+    }
+    return [m > 0 ? sum1 / m : 0, max1];
+  };
+
+  const columns = (cols: readonly Float64Array[], t: Uint8Array, w: Float64Array): Float64Array => {
+    const out = new Float64Array(4 * cols.length);
+    const g = totals(t, w);
+    let rank: Uint32Array | null = null;
+    let rows: Uint32Array | null = null;
+    cols.forEach((v, k) => {
+      const span = integerSpan(v);
+      if (span) {
+        out.set(integerStats(v, span[0], span[1], t, w, g), 4 * k);
+        return;
+      }
+      rank ??= new Uint32Array(t.length);
+      const [mean0, max0, m] = rankColumn(v, t, rank, g);
+      rows ??= weighted(w);
+      const [mean1, max1] = after(rank, m!, t, w, g, rows);
+      out.set([mean0!, max0!, mean1!, max1!], 4 * k);
+    });
+    return out;
+  };
+
+  return { columns, sortable, rankColumn, after, totals, weighted };
+}

@@ -17,7 +17,7 @@ import { writeTableFile } from '../io/write.js';
 import { readTableFile } from '../io/readTable.js';
 import { fitPropensityParallel } from '../io/parallel.js';
 import { evaluateDesign } from '../evaluate.js';
-import { createParallelEcdf } from '../io/parallelBalance.js';
+import { prepareBalance } from '../io/parallelBalance.js';
 import { estimateATT } from '../effects/index.js';
 import { CounterfactError } from '../problems.js';
 import { num, oneOf, parseFlags } from './args.js';
@@ -432,11 +432,14 @@ async function runPipeline(file: string, truth: { att: number; covariates: reado
     current = next;
     t0 = t;
   };
+  // As `counterfact estimate`: the balance sorts start on a worker thread before the fit.
+  const ecdf = threads > 1 ? prepareBalance(table, { treatment: 'treat', covariates }) : undefined;
   const design = evaluateDesign(
     table,
     { treatment: 'treat', covariates, se: 'ai' },
-    { fit: (t, o) => fitPropensityParallel(t, o, { workers: threads }), onStage: (stage) => mark(stage), ecdf: threads > 1 ? createParallelEcdf() : undefined },
+    { fit: (t, o) => fitPropensityParallel(t, o, { workers: threads }), onStage: (stage) => mark(stage), ecdf },
   );
+  ecdf?.close();
   mark('se');
   const fit = design.propensity;
   const match = design.match;

@@ -15,7 +15,7 @@ import { getNumeric as getNumericOutcome } from '../data/table.js';
 import { columnLabels, getColumn, type Table } from '../data/table.js';
 import { readTableFile } from '../io/readTable.js';
 import { fitPropensityParallel } from '../io/parallel.js';
-import { createParallelEcdf } from '../io/parallelBalance.js';
+import { prepareBalance } from '../io/parallelBalance.js';
 import { list, num, oneOf, parseFlags, required } from './args.js';
 import type { CliIO } from './io.js';
 import { formatTable } from './format.js';
@@ -202,7 +202,14 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
   }
   // The propensity fit on both cores (bit-identical to one thread; small data stay on this thread).
   progress.rows(table.nRows);
-  const design = evaluateDesign(table, spec, { fit: (t, o) => fitPropensityParallel(t, o), onStage: (s) => progress.stage(s), ecdf: createParallelEcdf() });
+  // The balance table's sorts start now, on a worker thread, while the fit and the matching run.
+  const ecdf = prepareBalance(table, spec);
+  let design: ReturnType<typeof evaluateDesign>;
+  try {
+    design = evaluateDesign(table, spec, { fit: (t, o) => fitPropensityParallel(t, o), onStage: (s) => progress.stage(s), ecdf });
+  } finally {
+    ecdf.close();
+  }
   const se = design.settings.se as NonNullable<EvaluateSpec['se']>;
   const adjust = flags.adjust ? spec.covariates : undefined;
   let curve: EffectCurve | null = null;

@@ -203,7 +203,7 @@ export interface DesignOptions {
   readonly allLevels?: boolean;
   /**
    * Allocates the dummy columns of categorical covariates (default `new Float64Array(n)`), e.g.
-   * on a SharedArrayBuffer so worker threads read them without a copy.
+   * on a SharedArrayBuffer so worker threads read them without a copy. Must return zeros.
    */
   readonly allocate?: (n: number) => Float64Array;
   /**
@@ -275,25 +275,9 @@ export function buildDesign(table: Table, covariates: readonly string[], options
     }
     // Missing / non-finite values.
     const bad: number[] = [];
-    let badCount = 0;
-    let infCount = 0;
-    if (raw.kind === 'numeric') {
-      for (let i = 0; i < n; i++) {
-        const v = raw.values[i]!;
-        if (!Number.isFinite(v)) {
-          badCount++;
-          if (!Number.isNaN(v)) infCount++;
-          if (bad.length < 5) bad.push(i);
-        }
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        if (raw.codes[i]! < 0) {
-          badCount++;
-          if (bad.length < 5) bad.push(i);
-        }
-      }
-    }
+    // (The loops over rows are small functions of their own: each is compiled once, for one
+    // array type, and stays fast for every covariate.)
+    const [badCount, infCount] = raw.kind === 'numeric' ? nonFiniteRows(raw.values, bad) : missingCodes(raw.codes, bad);
     if (badCount > 0) {
       problems.push({
         code: infCount === badCount ? 'non_finite' : 'missing_values',
@@ -310,14 +294,7 @@ export function buildDesign(table: Table, covariates: readonly string[], options
     const col: Column = raw.kind === 'numeric' && categorical.has(cov) ? numericAsCategorical(raw) : raw;
     if (col.kind === 'numeric') {
       const v = col.values;
-      let constant = true;
-      for (let i = 1; i < n; i++) {
-        if (v[i] !== v[0]) {
-          constant = false;
-          break;
-        }
-      }
-      if (constant && n > 0) {
+      if (isConstant(v) && n > 0) {
         problems.push({
           code: 'constant_column',
           column: cov,
@@ -330,8 +307,7 @@ export function buildDesign(table: Table, covariates: readonly string[], options
       columns.push(v);
     } else {
       const cat = col as CategoricalColumn;
-      const counts = new Int32Array(cat.levels.length);
-      for (let i = 0; i < n; i++) counts[cat.codes[i]!]!++;
+      const counts = levelCounts(cat.codes, cat.levels.length);
       const present = cat.levels.map((_, k) => k).filter((k) => counts[k]! > 0);
       if (present.length < 2) {
         problems.push({
@@ -360,17 +336,12 @@ export function buildDesign(table: Table, covariates: readonly string[], options
       for (let p = start; p < present.length; p++) {
         const k = present[p]!;
         const d = options.allocate ? options.allocate(n) : new Float64Array(n);
-        if (options.allocate) d.fill(0);
         byCode[k] = d;
         idx.push(columns.length);
         names.push(dummyName(cov, cat.levels[k]!));
         columns.push(d);
       }
-      const codes = cat.codes;
-      for (let i = 0; i < n; i++) {
-        const d = byCode[codes[i]!];
-        if (d !== undefined) d[i] = 1;
-      }
+      fillDummies(cat.codes, byCode);
       terms.push({
         covariate: cov,
         kind: 'categorical',
@@ -381,6 +352,55 @@ export function buildDesign(table: Table, covariates: readonly string[], options
   }
   if (problems.length > 0) throw new CounterfactError(problems);
   return { nRows: n, names, columns, terms };
+}
+
+/** Rows of v that are not finite: [count, of which infinite]; the first 5 rows into `bad`. */
+function nonFiniteRows(v: Float64Array, bad: number[]): [number, number] {
+  let count = 0;
+  let inf = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (!Number.isFinite(x)) {
+      count++;
+      if (!Number.isNaN(x)) inf++;
+      if (bad.length < 5) bad.push(i);
+    }
+  }
+  return [count, inf];
+}
+
+/** Rows with a missing code: [count, 0]; the first 5 rows into `bad`. */
+function missingCodes(codes: Int32Array, bad: number[]): [number, number] {
+  let count = 0;
+  for (let i = 0; i < codes.length; i++) {
+    if (codes[i]! < 0) {
+      count++;
+      if (bad.length < 5) bad.push(i);
+    }
+  }
+  return [count, 0];
+}
+
+/** True when every value equals the first. */
+function isConstant(v: Float64Array): boolean {
+  const v0 = v[0];
+  for (let i = 1; i < v.length; i++) if (v[i] !== v0) return false;
+  return true;
+}
+
+/** Rows per level code (codes all ≥ 0). */
+function levelCounts(codes: Int32Array, levels: number): Int32Array {
+  const counts = new Int32Array(levels);
+  for (let i = 0; i < codes.length; i++) counts[codes[i]!]!++;
+  return counts;
+}
+
+/** A 1 in the dummy column of each row's level (columns start at 0; no column: the reference). */
+function fillDummies(codes: Int32Array, byCode: readonly (Float64Array | undefined)[]): void {
+  for (let i = 0; i < codes.length; i++) {
+    const d = byCode[codes[i]!];
+    if (d !== undefined) d[i] = 1;
+  }
 }
 
 /** Levels that occur in the column. */

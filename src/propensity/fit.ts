@@ -59,7 +59,7 @@ export const IRLS_CHUNK = 65_536;
  * that computes each chunk with `crossprodChunk` gives bit-identical results.
  */
 export interface Accumulator {
-  /** Allocate a column the accumulator can read (e.g. on a SharedArrayBuffer). */
+  /** Allocate a column of zeros the accumulator can read (e.g. on a SharedArrayBuffer). */
   allocate(n: number): Float64Array;
   /**
    * A column the accumulator can read with the values of `column`: the column itself when it
