@@ -7,7 +7,8 @@ import type { BalanceTable, EffectEstimate, Link, MatchResult, PropensityFit, Se
 import { assessBalance } from './balance/index.js';
 import type { EcdfRunner } from './balance/ecdf.js';
 import { estimateATT } from './effects/index.js';
-import { matchingMethod, resolveMethodOptions, type NearestOptions } from './matching/index.js';
+import { matchingMethod, resolveMethodOptions } from './matching/methods.js';
+import type { NearestOptions } from './matching/nearest.js';
 import { fitPropensity } from './propensity/index.js';
 import { getColumn, showValue, toTable, type Table, type TableInput } from './data/table.js';
 import { CounterfactError, describeRows } from './problems.js';

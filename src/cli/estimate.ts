@@ -3,7 +3,6 @@
  * (or Arrow/Parquet) file. The option names and the JSON keys are a fixed contract.
  */
 import { writeFileSync } from 'node:fs';
-import { matchedData } from '../matching/matchedData.js';
 import { writeMatchedData } from '../io/writeMatched.js';
 import { checkInputFile, checkOutputs, type InputRef, type OutputRef, writeOutputs } from '../io/outputs.js';
 import { evaluateDesign, type EvaluateResult, type EvaluateSpec } from '../evaluate.js';
@@ -295,14 +294,17 @@ export async function estimateCommand(argv: readonly string[], io: CliIO): Promi
               {
                 path: matchedPath,
                 argument: '--matched-data',
-                write: (p: string) =>
+                // arquero is loaded only here (a fifth of the command's start-up otherwise).
+                write: async (p: string) => {
+                  const { matchedData } = await import('../matching/matchedData.js');
                   writeMatchedData(
                     p,
                     matchedData(table, design.match, { layout: isReplace(design.match) ? 'matches' : 'units', ...addedColumnNames(table.names) }),
                     {
                       force: true,
                     },
-                  ),
+                  );
+                },
               },
             ]
           : []),

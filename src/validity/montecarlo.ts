@@ -5,7 +5,7 @@
  */
 import { estimateATT } from '../effects/index.js';
 import { fromColumns } from '../data/table.js';
-import { matchNearest } from '../matching/index.js';
+import { matchNearest } from '../matching/nearest.js';
 import { fitPropensity } from '../propensity/index.js';
 import { createRng, type Rng } from '../random.js';
 import { normalQuantile } from '../stats/distributions.js';
