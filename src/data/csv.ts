@@ -877,6 +877,15 @@ export function csvCore() {
       x = q === 0 ? H : q > 0 ? H * POW10[q]! : H / POW10[-q]!;
       return neg ? -x : x;
     }
+    if (sig === 16) {
+      // Sixteen digits below 2^53 (most shortest-form doubles of 16 digits) are an exact double
+      // too: one correctly rounded operation (Clinger's fast path), as for 15.
+      const H = a * 1e7 + b;
+      if (H < 9007199254740992) {
+        x = q === 0 ? H : q > 0 ? H * POW10[q]! : H / POW10[-q]!;
+        return neg ? -x : x;
+      }
+    }
     // m = a·10^(sig−9) + rest exactly, as mh + ml.
     const P = POW10[sig - 9]!;
     const rest = sig <= 18 ? b : b * 10 + c19;
@@ -1035,6 +1044,15 @@ export function csvCore() {
       const H = sig <= 9 ? a : a * POW10[sig - 9]! + b;
       x = q === 0 ? H : q > 0 ? H * POW10[q]! : H / POW10[-q]!;
       return neg ? -x : x;
+    }
+    if (sig === 16) {
+      // Sixteen digits below 2^53 (most shortest-form doubles of 16 digits) are an exact double
+      // too: one correctly rounded operation (Clinger's fast path), as for 15.
+      const H = a * 1e7 + b;
+      if (H < 9007199254740992) {
+        x = q === 0 ? H : q > 0 ? H * POW10[q]! : H / POW10[-q]!;
+        return neg ? -x : x;
+      }
     }
     // m = a·10^(sig−9) + rest exactly, as mh + ml.
     const P = POW10[sig - 9]!;

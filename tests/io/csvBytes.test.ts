@@ -315,7 +315,26 @@ describe('threads: the same table as one thread', () => {
     expect(typeof two !== 'string' && two.table.columns.code!.kind).toBe('categorical');
     expect(typeof two !== 'string' && two.report.threads).toBe(2);
   });
-  it('files over 1 MB (columns sized from the line count): right when the count is wrong too', async () => {
+  it('columns sized from the first segment: right when later rows are much shorter or longer', async () => {
+    // Long rows first (the estimate is low: the columns grow), then long rows last (it is high:
+    // the table is the first n rows of its columns).
+    const long = (i: number) => `${i},${'7'.repeat(60)},"${'q'.repeat(80)}",${(i * 0.25).toFixed(2)}`;
+    const short = (i: number) => `${i},1,x,${i % 7}`;
+    for (const order of ['long first', 'short first'] as const) {
+      const out = ['id,a,b,c'];
+      for (let i = 0; i < 20_000; i++) out.push(i < 2_000 === (order === 'long first') ? long(i) : short(i));
+      const text = `${out.join('\n')}\n`;
+      const { one, two, ref } = await both(text);
+      expectSame(ref, one, `${order}, one thread`);
+      expectSame(ref, two, `${order}, two threads`);
+      if (typeof two !== 'string') {
+        expect(two.table.nRows).toBe(20_000);
+        expect((two.table.columns.c as { values: Float64Array }).values.length).toBe(20_000);
+      }
+    }
+  });
+
+  it('files over 1 MB: right when rows and line ends differ (quoted newlines, blank lines, CR-only ends)', async () => {
     // Quoted newlines and blank lines (fewer rows than line ends), CR-only line ends (more rows
     // than '\n's), a column text only in its last rows, a column text in one middle stretch.
     const rows = (n: number, nl: string, quoted: boolean) => {
