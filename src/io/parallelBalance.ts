@@ -110,7 +110,15 @@ export function createParallelEcdf(): EcdfRunner {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     worker.unref();
     try {
-      worker.postMessage({ op: 'columns', n, cols: theirs.map((c) => sharedBuffer(c, n)), t: sharedBuffer(t, n), w: sharedBuffer(w, n), out: out.buffer, signal: signal.buffer });
+      worker.postMessage({
+        op: 'columns',
+        n,
+        cols: theirs.map((c) => sharedBuffer(c, n)),
+        t: sharedBuffer(t, n),
+        w: sharedBuffer(w, n),
+        out: out.buffer,
+        signal: signal.buffer,
+      });
       const a = ecdfColumns(mine, t, w);
       // The worker's half; should it fail or die, done here.
       if (!waitFor(signal, 1)) out.set(ecdfColumns(theirs, t, w));
@@ -225,7 +233,12 @@ export function prepareParallelEcdf(columns: readonly Float64Array[], t: Uint8Ar
  */
 export function prepareBalance(
   table: Table,
-  spec: { readonly treatment: string; readonly covariates: readonly string[]; readonly categorical?: readonly string[]; readonly treatedValue?: string | number },
+  spec: {
+    readonly treatment: string;
+    readonly covariates: readonly string[];
+    readonly categorical?: readonly string[];
+    readonly treatedValue?: string | number;
+  },
 ): PreparedEcdf {
   let t: Uint8Array;
   try {
