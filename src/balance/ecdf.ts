@@ -36,12 +36,17 @@ export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: 
  * - `after(rank, m, t, w, totals, rows)`: [mean, max] after matching from those ranks (`rows`:
  *   the rows with positive weight, ascending, as `weighted(w)` gives them).
  *
+ * `pause`, when given, is called every 65,536 rows of a sort or walk (a background thread waits
+ * there while foreground work runs); it changes no number.
+ *
  * Bits: the statistics are running sums over the evaluation points in ascending order, the
  * cumulative shares running sums of 1/n_group (before) or w/Σw_group (after, rows with weight 0
  * skipped) in (value, row) order — the same additions in the same order whichever path or
  * thread computes them.
  */
-export function ecdfCore() {
+export function ecdfCore(pause?: () => void) {
+  // Rows per block between calls of `pause` (a background thread yielding to foreground work).
+  const BLOCK = 65536;
   const counts = new Uint32Array(6 * 2048);
   // Radix buffers, made on the first column that needs a sort.
   let bufN = -1;
@@ -136,8 +141,8 @@ export function ecdfCore() {
 
   /**
    * Order-preserving keys of v's units and tags (row·2 + treated), ascending (ties in row order):
-   * a stable LSD radix sort of the IEEE bits, 11-bit digits, a pass skipped when every key has
-   * the same digit (hand-written: sorting indices with a comparator is the slowest step of the
+   * a stable LSD radix sort of the top 42 IEEE bits (four passes of 10–11 bits, a pass skipped
+   * when every key has the same digit), then the runs those leave tied sorted by the rest (hand-written: sorting indices with a comparator is the slowest step of the
    * table at register scale).
    */
   const sort = (v: Float64Array, t: Uint8Array): { hi: Uint32Array; lo: Uint32Array; tags: Uint32Array } => {
@@ -164,6 +169,7 @@ export function ecdfCore() {
     counts.fill(0);
     tag.set(tags0);
     for (let i = 0; i < n; i++) {
+      if (pause && i % BLOCK === 0) pause();
       let h: number, l: number;
       if (v[i] === 0) {
         h = 0x80000000; // +0 and −0 alike
@@ -178,14 +184,14 @@ export function ecdfCore() {
       }
       hi[i] = h;
       lo[i] = l;
-      counts[l & 0x7ff]!++;
-      counts[2048 + ((l >>> 11) & 0x7ff)]!++;
       counts[4096 + (l >>> 22)]!++;
       counts[6144 + (h & 0x7ff)]!++;
       counts[8192 + ((h >>> 11) & 0x7ff)]!++;
       counts[10240 + (h >>> 22)]!++;
     }
-    for (let d = 0; d < 6; d++) {
+    // The low 22 bits of the key are left out of the passes: they order only values that share
+    // the other 42 (rare in data), and those runs are put in order after (below).
+    for (let d = 2; d < 6; d++) {
       const base = d * 2048;
       // Skip the pass when one bucket holds every key.
       let trivial = false;
@@ -204,6 +210,7 @@ export function ecdfCore() {
       const shift = (d % 3) * 11;
       const keys = d >= 3 ? hi : lo;
       for (let k = 0; k < n; k++) {
+        if (pause && k % BLOCK === 0) pause();
         const dst = counts[base + ((keys[k]! >>> shift) & 0x7ff)]!++;
         hi2[dst] = hi[k]!;
         lo2[dst] = lo[k]!;
@@ -212,6 +219,45 @@ export function ecdfCore() {
       [hi, hi2] = [hi2, hi];
       [lo, lo2] = [lo2, lo];
       [tag, tag2] = [tag2, tag];
+    }
+    // Runs of keys equal but for their low 22 bits (in row order, the passes being stable):
+    // sorted by the low word, stably (insertion sort for short runs, else a stable comparison
+    // sort), so the order is that of a full sort of the key, ties in row order.
+    for (let a = 0; a < n; ) {
+      const h = hi[a]!;
+      const top = lo[a]! >>> 22;
+      let b = a + 1;
+      let mixed = false;
+      while (b < n && hi[b] === h && lo[b]! >>> 22 === top) {
+        if (lo[b] !== lo[a]) mixed = true;
+        b++;
+      }
+      if (mixed) {
+        if (b - a <= 32) {
+          for (let i = a + 1; i < b; i++) {
+            const l = lo[i]!;
+            const tg = tag[i]!;
+            let j = i - 1;
+            while (j >= a && lo[j]! > l) {
+              lo[j + 1] = lo[j]!;
+              tag[j + 1] = tag[j]!;
+              j--;
+            }
+            lo[j + 1] = l;
+            tag[j + 1] = tg;
+          }
+        } else {
+          const run = Array.from({ length: b - a }, (_, i) => a + i);
+          run.sort((x, y) => lo[x]! - lo[y]!);
+          const l2 = run.map((x) => lo[x]!);
+          const t2 = run.map((x) => tag[x]!);
+          for (let i = a; i < b; i++) {
+            lo[i] = l2[i - a]!;
+            tag[i] = t2[i - a]!;
+          }
+        }
+      }
+      a = b;
     }
     return { hi, lo, tags: tag };
   };
@@ -227,6 +273,7 @@ export function ecdfCore() {
       max0 = 0,
       m = 0;
     for (let j = 0; j < n; j++) {
+      if (pause && j % BLOCK === 0) pause();
       const tag = tags[j]!;
       if (tag & 1) fT0 += 1 / g.nT;
       else fC0 += 1 / g.nC;

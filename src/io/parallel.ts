@@ -13,6 +13,7 @@ import { fitPropensity, IRLS_CHUNK, linearPredictorRange, logitUpdateChunk, rows
 import { crossprodChunk, packedLength } from '../stats/linalg.js';
 import { makeWasmCrossprod } from '../stats/wasm/crossprodWasm.js';
 import { CROSSPROD_WASM_BASE64 } from '../stats/wasm/crossprodBytes.js';
+import { foregroundEnd, foregroundStart } from './foreground.js';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -72,6 +73,21 @@ export function createParallelAccumulator(options: { workers?: number } = {}): P
       throw new Error('parallel accumulator: columns must be allocated with accumulator.allocate or accumulator.share');
     return a.buffer;
   };
+  // One pass on every worker, this thread blocked until all are done (Atomics.wait is allowed on
+  // Node's main thread); background threads (foreground.ts) hold back meanwhile.
+  const runPass = (msg: Record<string, unknown>, signal: Int32Array) => {
+    foregroundStart();
+    try {
+      workers.forEach((wk, k) => wk.postMessage({ ...msg, first: k }));
+      for (;;) {
+        const done = Atomics.load(signal, 0);
+        if (done >= W) break;
+        Atomics.wait(signal, 0, done, 60_000);
+      }
+    } finally {
+      foregroundEnd();
+    }
+  };
   let out: Float64Array | null = null;
   // The treatment as shared bytes, copied once per fit.
   let ySource: { y: Uint8Array; shared: Uint8Array } | null = null;
@@ -103,13 +119,7 @@ export function createParallelAccumulator(options: { workers?: number } = {}): P
         step: W,
         signal: signal.buffer,
       };
-      workers.forEach((wk, k) => wk.postMessage({ ...msg, first: k }));
-      // Block until every worker has finished (Atomics.wait is allowed on Node's main thread).
-      for (;;) {
-        const done = Atomics.load(signal, 0);
-        if (done >= W) break;
-        Atomics.wait(signal, 0, done, 60_000);
-      }
+      runPass(msg, signal);
       partials.set(out);
     },
     logitUpdate(cols, center, scale, beta, y, o) {
@@ -138,12 +148,7 @@ export function createParallelAccumulator(options: { workers?: number } = {}): P
         step: W,
         signal: signal.buffer,
       };
-      workers.forEach((wk, k) => wk.postMessage({ ...msg, first: k }));
-      for (;;) {
-        const done = Atomics.load(signal, 0);
-        if (done >= W) break;
-        Atomics.wait(signal, 0, done, 60_000);
-      }
+      runPass(msg, signal);
     },
     close() {
       for (const wk of workers) void wk.terminate();

@@ -15,11 +15,14 @@ import { availableParallelism } from 'node:os';
 import { ecdfColumns, ecdfCore, type EcdfRunner } from '../balance/ecdf.js';
 import { resolveTreatment } from '../data/design.js';
 import { ownValue, type Table } from '../data/table.js';
+import { foreground } from './foreground.js';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const __name = (f) => f;
-const core = (${ecdfCore.toString()})();
+const ecdfCore = ${ecdfCore.toString()};
+const prepareColumn = ${prepareColumn.toString()};
+const core = ecdfCore();
 parentPort.on('message', (m) => {
   const sig = new Int32Array(m.signal);
   try {
@@ -27,29 +30,74 @@ parentPort.on('message', (m) => {
     const cols = m.cols.map((b) => new Float64Array(b, 0, m.n));
     const t = new Uint8Array(m.t, 0, m.n);
     const out = new Float64Array(m.out);
-    if (m.op === 'prepare') {
-      const g = core.totals(t, null);
-      cols.forEach((v, k) => {
-        if (core.sortable(v)) {
-          const r = core.rankColumn(v, t, new Uint32Array(m.ranks[k], 0, m.n), g);
-          out[4 * k] = 1;
-          out[4 * k + 1] = r[0];
-          out[4 * k + 2] = r[1];
-          out[4 * k + 3] = r[2];
-        } else out[4 * k] = 2;
+    if (m.op === 'after') {
+      // Statistics after matching of prepared columns, taken in turn with the main thread.
+      const w = new Float64Array(m.w, 0, m.n), rows = new Uint32Array(m.rows), res = new Float64Array(m.res);
+      const claim = new Int32Array(m.claim), g = { swT: m.swT, swC: m.swC };
+      for (;;) {
+        const c = Atomics.add(claim, 0, 1);
+        if (c >= m.list.length) break;
+        const j = m.list[c];
+        const r = core.after(new Uint32Array(m.ranks[j], 0, m.n), res[4 * j + 3], t, w, g, rows);
+        out[2 * j] = r[0];
+        out[2 * j + 1] = r[1];
         Atomics.add(sig, 0, 1);
         Atomics.notify(sig, 0);
+      }
+      return;
+    }
+    if (m.op === 'prepare') {
+      // Background work: wait while the fit's passes run (foreground.ts).
+      const gate = new Int32Array(m.gate);
+      const bg = ecdfCore(() => {
+        for (;;) {
+          const v = Atomics.load(gate, 0);
+          if (v <= 0) return;
+          Atomics.wait(gate, 0, v, 100);
+        }
       });
+      const next = new Int32Array(m.next);
+      const g = bg.totals(t, null);
+      for (;;) {
+        const k = Atomics.add(next, 0, 1);
+        if (k >= cols.length) break;
+        prepareColumn(bg, cols[k], t, new Uint32Array(m.ranks[k], 0, m.n), g, out, k);
+        Atomics.add(sig, 0, 1);
+        Atomics.notify(sig, 0);
+      }
       return;
     }
     out.set(core.columns(cols, t, new Float64Array(m.w, 0, m.n)));
     Atomics.store(sig, 0, 1);
   } catch (e) {
-    Atomics.store(sig, 0, -1);
+    Atomics.store(sig, 1, 1);
   }
   Atomics.notify(sig, 0);
 });
 `;
+
+/**
+ * One prepared column: its statistics before matching and its ranks (see `ecdfCore`), written to
+ * out[4k] = 1 (ranked) or 2 (not sortable: computed in full later), out[4k + 1 … 4k + 3] = mean,
+ * max, distinct values. Self-contained (runs on the worker and on this thread alike).
+ */
+function prepareColumn(
+  core: ReturnType<typeof ecdfCore>,
+  v: Float64Array,
+  t: Uint8Array,
+  rank: Uint32Array,
+  g: { nT: number; nC: number },
+  out: Float64Array,
+  k: number,
+): void {
+  if (core.sortable(v)) {
+    const r = core.rankColumn(v, t, rank, g);
+    out[4 * k + 1] = r[0]!;
+    out[4 * k + 2] = r[1]!;
+    out[4 * k + 3] = r[2]!;
+    out[4 * k] = 1;
+  } else out[4 * k] = 2;
+}
 
 /** Rows below which one thread is faster than starting a worker. */
 const MIN_ROWS = 200_000;
@@ -63,13 +111,13 @@ function sharedBuffer(a: Float64Array | Uint8Array, n: number): SharedArrayBuffe
 }
 
 /**
- * Wait until the worker's counter reaches `target` (or fails, -1, or gives no sign of life for
- * 10 minutes); true when it got there.
+ * Wait until the worker's counter signal[0] reaches `target`; false when the worker failed
+ * (signal[1] set) or gave no sign of life for 10 minutes.
  */
 function waitFor(signal: Int32Array, target: number): boolean {
   let last = Atomics.load(signal, 0);
   let since = Date.now();
-  while (last >= 0 && last < target) {
+  while (last < target && Atomics.load(signal, 1) === 0) {
     Atomics.wait(signal, 0, last, 1_000);
     const now = Atomics.load(signal, 0);
     if (now !== last) {
@@ -106,7 +154,7 @@ export function createParallelEcdf(): EcdfRunner {
     const theirs = columns.filter((_, k) => toWorker[k]);
     const mine = columns.filter((_, k) => !toWorker[k]);
     const out = new Float64Array(new SharedArrayBuffer(4 * theirs.length * 8));
-    const signal = new Int32Array(new SharedArrayBuffer(4));
+    const signal = new Int32Array(new SharedArrayBuffer(8));
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     worker.unref();
     try {
@@ -162,7 +210,10 @@ export function prepareParallelEcdf(columns: readonly Float64Array[], t: Uint8Ar
   const tCopy = Uint8Array.from(t);
   const ranks = cols.map(() => new Uint32Array(new SharedArrayBuffer(n * 4)));
   const res = new Float64Array(new SharedArrayBuffer(4 * cols.length * 8));
-  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const signal = new Int32Array(new SharedArrayBuffer(8));
+  // The next column to take: the worker takes them in order; at balance time this thread takes
+  // the ones left too.
+  const next = new Int32Array(new SharedArrayBuffer(4));
   let worker: Worker | null = new Worker(WORKER_SOURCE, { eval: true });
   worker.unref();
   worker.postMessage({
@@ -173,6 +224,8 @@ export function prepareParallelEcdf(columns: readonly Float64Array[], t: Uint8Ar
     ranks: ranks.map((r) => r.buffer),
     out: res.buffer,
     signal: signal.buffer,
+    next: next.buffer,
+    gate: foreground.buffer,
   });
   const index = new Map(cols.map((c, k) => [c, k]));
   let ready: boolean | null = null;
@@ -202,17 +255,71 @@ export function prepareParallelEcdf(columns: readonly Float64Array[], t: Uint8Ar
       rest.forEach((k, j) => out.set(e.subarray(4 * j, 4 * j + 4), 4 * k));
     }
     if (prepared.length) {
-      ready ??= waitFor(signal, cols.length);
-      stop();
+      if (ready === null) {
+        // The columns the worker has not taken yet, here (same code, same bits), then its last.
+        const g0 = core.totals(tCopy, null);
+        for (;;) {
+          const k = Atomics.add(next, 0, 1);
+          if (k >= cols.length) break;
+          prepareColumn(core, cols[k]!, tCopy, ranks[k]!, g0, res, k);
+          Atomics.add(signal, 0, 1);
+        }
+        ready = waitFor(signal, cols.length);
+      }
       const g = core.totals(t2, w);
       const rows = core.weighted(w);
+      // The statistics after matching of the ranked columns: the worker and this thread take
+      // columns in turn (same code, same bits).
+      const todo = prepared.map((k) => index.get(columns2[k]!)!).filter((j) => ready && res[4 * j] === 1);
+      const after = new Float64Array(new SharedArrayBuffer(16 * cols.length));
+      if (todo.length) {
+        const claim = new Int32Array(new SharedArrayBuffer(4));
+        const done = new Int32Array(new SharedArrayBuffer(8));
+        const list = Int32Array.from(todo);
+        if (worker && todo.length > 1) {
+          const shared = new Uint32Array(new SharedArrayBuffer(rows.length * 4));
+          shared.set(rows);
+          worker.postMessage({
+            op: 'after',
+            n,
+            cols: [],
+            t: sharedBuffer(tCopy, n),
+            w: sharedBuffer(w, n),
+            rows: shared.buffer,
+            ranks: ranks.map((r) => r.buffer),
+            res: res.buffer,
+            list: list,
+            swT: g.swT,
+            swC: g.swC,
+            claim: claim.buffer,
+            out: after.buffer,
+            signal: done.buffer,
+          });
+        }
+        for (;;) {
+          const c = Atomics.add(claim, 0, 1);
+          if (c >= list.length) break;
+          const j = list[c]!;
+          const r = core.after(ranks[j]!, res[4 * j + 3]!, t2, w, g, rows);
+          after[2 * j] = r[0]!;
+          after[2 * j + 1] = r[1]!;
+          Atomics.add(done, 0, 1);
+        }
+        if (!waitFor(done, list.length)) {
+          // The worker failed: its columns again, here.
+          for (const j of list) {
+            const r = core.after(ranks[j]!, res[4 * j + 3]!, t2, w, g, rows);
+            after[2 * j] = r[0]!;
+            after[2 * j + 1] = r[1]!;
+          }
+        }
+      }
+      stop();
       for (const k of prepared) {
         const c = columns2[k]!;
         const j = index.get(c)!;
-        if (ready && res[4 * j] === 1) {
-          const [mean1, max1] = core.after(ranks[j]!, res[4 * j + 3]!, t2, w, g, rows);
-          out.set([res[4 * j + 1]!, res[4 * j + 2]!, mean1!, max1!], 4 * k);
-        } else out.set(ecdfColumns([c], t2, w), 4 * k);
+        if (ready && res[4 * j] === 1) out.set([res[4 * j + 1]!, res[4 * j + 2]!, after[2 * j]!, after[2 * j + 1]!], 4 * k);
+        else out.set(ecdfColumns([c], t2, w), 4 * k);
       }
     }
     return out;

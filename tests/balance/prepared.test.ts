@@ -4,6 +4,7 @@ import { assessBalance } from '../../src/balance/index.js';
 import { buildMatchResult } from '../../src/matching/index.js';
 import { fromColumns } from '../../src/data/table.js';
 import { prepareParallelEcdf } from '../../src/io/parallelBalance.js';
+import { foregroundEnd, foregroundStart } from '../../src/io/foreground.js';
 
 /** A seeded register-like sample: ties, −0/+0, negatives, whole numbers, unequal weights, many zero weights. */
 function sample(n: number, seed: number) {
@@ -83,6 +84,15 @@ describe('eCDF statistics: sorted once, ranked, the statistics after matching fr
     const ref = ecdfReference(ints, t, w);
     for (let k = 0; k < 4; k++) expect(got[4 + k]!).toBeCloseTo(ref[k]!, 13);
     same(got.subarray(8, 12), ecdfReference(normal, t, w));
+    // Values that agree in their top 42 bits and differ below (the sort leaves those runs to a
+    // final step): long runs (a comparison sort) and short runs (insertion), with exact ties.
+    let s = 3;
+    const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const longRuns = Float64Array.from({ length: t.length }, () => 1e9 + Math.floor(rnd() * 4000) * 1e-3);
+    const shortRuns = Float64Array.from({ length: t.length }, (_, i) => -(1e9 + Math.floor(i / 20) + Math.floor(rnd() * 8) * 0.0625));
+    const e = ecdfColumns([longRuns, shortRuns], t, w);
+    same(e.subarray(0, 4), ecdfReference(longRuns, t, w));
+    same(e.subarray(4, 8), ecdfReference(shortRuns, t, w));
   });
 
   it('prepareParallelEcdf (sorted on a worker before matching) gives the bits of ecdfColumns; other columns and another treatment are computed in full', async () => {
@@ -105,6 +115,26 @@ describe('eCDF statistics: sorted once, ranked, the statistics after matching fr
     }
     // After close(): still the same numbers, computed in full.
     same(prep([cont], t, w), ecdfColumns([cont], t, w));
+  });
+
+  it('the worker holds back while a foreground pass (the fit) runs; the columns it has not taken are done here, same bits', async () => {
+    const n = 220_000;
+    const { t, w, cont, normal } = sample(n, 9);
+    const other = Float64Array.from(normal, (x) => x * x - 0.5);
+    const expected = ecdfColumns([cont, normal, other], t, w);
+    foregroundStart();
+    let prep: ReturnType<typeof prepareParallelEcdf> | null = null;
+    try {
+      prep = prepareParallelEcdf([cont, normal, other], t);
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      foregroundEnd();
+    }
+    try {
+      same(prep([cont, normal, other], t, w), expected);
+    } finally {
+      prep.close();
+    }
   });
 });
 
