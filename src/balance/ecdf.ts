@@ -306,28 +306,52 @@ export function ecdfCore(pause?: () => void) {
     g: { swT: number; swC: number } = totals(t, w),
     rows: Uint32Array = weighted(w),
   ): number[] => {
-    // The rows with positive weight bucketed by rank (counting sort; row order within a rank).
-    const start = new Uint32Array(m + 1);
-    const matched = rows.length;
-    for (let k = 0; k < matched; k++) start[rank[rows[k]!]! + 1]!++;
-    for (let r = 0; r < m; r++) start[r + 1]! += start[r]!;
-    const order = new Uint32Array(matched);
-    for (let k = 0; k < matched; k++) {
+    // The rows with positive weight in (rank, row) order: their ranks, weights and groups
+    // gathered in row order, then a stable LSD radix sort on the rank carrying the weight and
+    // group along (sequential passes over the matched rows only; no lookups into the
+    // n-length columns during the walk).
+    const M = rows.length;
+    let rk = new Uint32Array(M);
+    let wk = new Float64Array(M);
+    let gk = new Uint8Array(M);
+    for (let k = 0; k < M; k++) {
       const i = rows[k]!;
-      order[start[rank[i]!]!++] = i;
+      rk[k] = rank[i]!;
+      wk[k] = w[i]!;
+      gk[k] = t[i]!;
     }
-    // start[r] is now the end of bucket r.
+    let rk2 = new Uint32Array(M);
+    let wk2 = new Float64Array(M);
+    let gk2 = new Uint8Array(M);
+    const bucket = new Uint32Array(4096);
+    for (let shift = 0; shift < 32 && m - 1 >= 2 ** shift; shift += 12) {
+      bucket.fill(0);
+      for (let k = 0; k < M; k++) bucket[(rk[k]! >>> shift) & 0xfff]!++;
+      let sum = 0;
+      for (let b = 0; b < 4096; b++) {
+        const c = bucket[b]!;
+        bucket[b] = sum;
+        sum += c;
+      }
+      for (let k = 0; k < M; k++) {
+        const dst = bucket[(rk[k]! >>> shift) & 0xfff]!++;
+        rk2[dst] = rk[k]!;
+        wk2[dst] = wk[k]!;
+        gk2[dst] = gk[k]!;
+      }
+      [rk, rk2] = [rk2, rk];
+      [wk, wk2] = [wk2, wk];
+      [gk, gk2] = [gk2, gk];
+    }
     let fT1 = 0,
       fC1 = 0,
       sum1 = 0,
       max1 = 0,
       j = 0;
     for (let r = 0; r < m; r++) {
-      const end = start[r]!;
-      for (; j < end; j++) {
-        const i = order[j]!;
-        if (t[i]) fT1 += w[i]! / g.swT;
-        else fC1 += w[i]! / g.swC;
+      for (; j < M && rk[j] === r; j++) {
+        if (gk[j]) fT1 += wk[j]! / g.swT;
+        else fC1 += wk[j]! / g.swC;
       }
       const d1 = Math.abs(fT1 - fC1);
       sum1 += d1;
