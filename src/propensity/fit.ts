@@ -349,19 +349,32 @@ function glmStart(y: Uint8Array, fns: LinkFns, acc: Accumulator): IrlsStart {
   const mu = shared ? acc.allocate(n) : new Float64Array(n);
   const w = acc.allocate(n);
   const z = acc.allocate(n);
+  // Every value is a function of y ∈ {0, 1} alone: computed once for each (the same
+  // expressions as the IRLS loop, so the same bits), then written row by row; the deviance is
+  // still summed in row order.
+  const M = new Float64Array(2);
+  const E = new Float64Array(2);
+  const D = new Float64Array(2);
+  const W = new Float64Array(2);
+  const Z = new Float64Array(2);
+  for (let v = 0; v < 2; v++) {
+    const m0 = (v + 0.5) / 2;
+    M[v] = m0;
+    E[v] = fns.linkfun(m0);
+    D[v] = devResid(v, m0);
+    const me = fns.muEta(E[v]!);
+    const varmu = m0 * (1 - m0);
+    Z[v] = E[v]! + (v - m0) / me;
+    W[v] = (me * me) / varmu;
+  }
   let dev = 0;
   for (let i = 0; i < n; i++) {
-    const m0 = (y[i]! + 0.5) / 2;
-    mu[i] = m0;
-    eta[i] = fns.linkfun(m0);
-    dev += devResid(y[i]!, m0);
-  }
-  // Working weights and responses as the IRLS loop computes them (same expressions, same bits).
-  for (let i = 0; i < n; i++) {
-    const me = fns.muEta(eta[i]!);
-    const varmu = mu[i]! * (1 - mu[i]!);
-    z[i] = eta[i]! + (y[i]! - mu[i]!) / me;
-    w[i] = (me * me) / varmu;
+    const v = y[i]!;
+    mu[i] = M[v]!;
+    eta[i] = E[v]!;
+    w[i] = W[v]!;
+    z[i] = Z[v]!;
+    dev += D[v]!;
   }
   return { eta, mu, w, z, dev };
 }
