@@ -189,3 +189,40 @@ describe('balance group statistics after matching from the rows of positive weig
     }
   });
 });
+
+describe('assessBalance with the prepared runner', () => {
+  it('gives the table of the plain one, bit for bit (group moments and eCDF computed ahead on a worker)', async () => {
+    const n = 230_000;
+    const { t, w, cont, ints, normal } = sample(n, 21);
+    const bin = Float64Array.from(normal, (x) => (x > 0.3 ? 1 : 0));
+    const data = fromColumns({ cont: Array.from(cont), ints: Array.from(ints), normal: Array.from(normal), bin: Array.from(bin) });
+    const base = buildMatchResult({
+      method: 'r-weights',
+      treatment: t,
+      distance: Float64Array.from(normal, (x) => 1 / (1 + Math.exp(-x))),
+      pairs: { treated: new Int32Array(0), control: new Int32Array(0), weight: new Float64Array(0) },
+      discarded: new Uint8Array(n),
+      unmatchedTreated: [],
+      settings: { method: 'custom' },
+      warnings: [],
+    });
+    const match = { ...base, weights: w, matched: Uint8Array.from(w, (x) => (x > 0 ? 1 : 0)) };
+    const covs = ['cont', 'ints', 'normal', 'bin'];
+    const plain = assessBalance(data, match, covs, { includeDistance: true });
+    const cols = covs.map((c) => (data.columns[c] as { values: Float64Array }).values);
+    const prep = prepareParallelEcdf(cols, t);
+    try {
+      await new Promise((r) => setTimeout(r, 20));
+      const fast = assessBalance(data, match, covs, { includeDistance: true, ecdf: prep });
+      expect(fast.rows.length).toBe(plain.rows.length);
+      plain.rows.forEach((row, k) => {
+        for (const [key, value] of Object.entries(row)) {
+          const got = (fast.rows[k] as unknown as Record<string, unknown>)[key];
+          expect(typeof value === 'number' ? Object.is(got, value) : got === value, `${row.covariate}.${key}: ${String(got)} vs ${String(value)}`).toBe(true);
+        }
+      });
+    } finally {
+      prep.close();
+    }
+  });
+});
