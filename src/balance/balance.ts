@@ -7,7 +7,7 @@ import { buildDesign, dummyName, isBinary } from '../data/design.js';
 import { toTable, type TableInput } from '../data/table.js';
 import { badArgument } from '../problems.js';
 import { focalView } from '../matching/result.js';
-import { ecdfColumns, groupMoments, type EcdfRunner } from './ecdf.js';
+import { ecdfColumns, type EcdfRunner } from './ecdf.js';
 
 export interface BalanceOptions {
   /** Numeric covariates to expand as categorical (string columns always are). */
@@ -63,7 +63,7 @@ export function assessBalance(data: TableInput, match: MatchResult, covariates: 
   const numericRow = (name: string, v: Float64Array) => {
     const binary = isBinary(v);
     positive ??= weightedRows(w);
-    const [before, after] = groupStats(v, t, w, positive, options.ecdf?.moments?.(v, t) ?? null);
+    const [before, after] = groupStats(v, t, w, positive);
     if (binary) {
       // Binary columns: no sort (both eCDF statistics are the difference in proportions).
       rows.push(balanceRow(name, true, before, after, binaryEcdf(before), binaryEcdf(after), threshold));
@@ -246,9 +246,18 @@ interface GroupStats {
  * or of the other group adds a zero term, and a running sum that starts at +0 is never −0, so
  * skipping those terms leaves every sum — and every bit — as the sum over all rows.
  */
-function groupStats(v: Float64Array, t: Uint8Array, w: Float64Array, rows: Uint32Array, pre: ArrayLike<number> | null): [GroupStats, GroupStats] {
-  // Before matching: as groupMoments computes them (or computed ahead by the same code).
-  const b = pre ?? groupMoments(v, t);
+function groupStats(v: Float64Array, t: Uint8Array, w: Float64Array, rows: Uint32Array): [GroupStats, GroupStats] {
+  const n = v.length;
+  let nT = 0,
+    sT0 = 0,
+    sC0 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    const g = t[i]!;
+    nT += g;
+    sT0 += g * x;
+    sC0 += (1 - g) * x;
+  }
   let swT = 0,
     swC = 0,
     sw2T = 0,
@@ -270,10 +279,23 @@ function groupStats(v: Float64Array, t: Uint8Array, w: Float64Array, rows: Uint3
     sT1 += a * x;
     sC1 += c * x;
   }
-  const mT1 = sT1 / swT,
+  const nC = n - nT;
+  const mT0 = sT0 / nT,
+    mC0 = sC0 / nC,
+    mT1 = sT1 / swT,
     mC1 = sC1 / swC;
-  let ssT1 = 0,
+  let ssT0 = 0,
+    ssC0 = 0,
+    ssT1 = 0,
     ssC1 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    const g = t[i]!;
+    const dT0 = x - mT0,
+      dC0 = x - mC0;
+    ssT0 += g * (dT0 * dT0);
+    ssC0 += (1 - g) * (dC0 * dC0);
+  }
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k]!;
     const x = v[i]!;
@@ -285,7 +307,7 @@ function groupStats(v: Float64Array, t: Uint8Array, w: Float64Array, rows: Uint3
     ssC1 += (1 - g) * wi * (dC1 * dC1);
   }
   return [
-    { meanT: b[0]!, meanC: b[1]!, varT: b[2]!, varC: b[3]! },
+    { meanT: mT0, meanC: mC0, varT: ssT0 / (nT - nT / nT), varC: ssC0 / (nC - nC / nC) },
     { meanT: mT1, meanC: mC1, varT: ssT1 / (swT - sw2T / swT), varC: ssC1 / (swC - sw2C / swC) },
   ];
 }

@@ -5,46 +5,8 @@
  * (src/io/parallelBalance.ts) run this very source; any thread gives the same bits for a column.
  */
 
-/**
- * Computes {@link ecdfColumns}' result, possibly on several threads (same bits). `moments`, when
- * there, gives {@link groupMoments} of a column computed ahead (null: not at hand).
- */
-export type EcdfRunner = ((columns: readonly Float64Array[], t: Uint8Array, w: Float64Array) => Float64Array) & {
-  readonly moments?: (v: Float64Array, t: Uint8Array) => ArrayLike<number> | null;
-};
-
-/**
- * The balance table's group moments before matching (weight 1): [mean_T, mean_C, var_T, var_C],
- * variances with the n − 1 divisor, two-pass (sums, then squared deviations), branch-free (the
- * group enters as a 0/1 factor). Self-contained: the balance worker runs this very source.
- */
-export function groupMoments(v: Float64Array, t: Uint8Array): number[] {
-  const n = v.length;
-  let nT = 0,
-    sT0 = 0,
-    sC0 = 0;
-  for (let i = 0; i < n; i++) {
-    const x = v[i]!;
-    const g = t[i]!;
-    nT += g;
-    sT0 += g * x;
-    sC0 += (1 - g) * x;
-  }
-  const nC = n - nT;
-  const mT0 = sT0 / nT,
-    mC0 = sC0 / nC;
-  let ssT0 = 0,
-    ssC0 = 0;
-  for (let i = 0; i < n; i++) {
-    const x = v[i]!;
-    const g = t[i]!;
-    const dT0 = x - mT0,
-      dC0 = x - mC0;
-    ssT0 += g * (dT0 * dT0);
-    ssC0 += (1 - g) * (dC0 * dC0);
-  }
-  return [mT0, mC0, ssT0 / (nT - nT / nT), ssC0 / (nC - nC / nC)];
-}
+/** Computes {@link ecdfColumns}' result, possibly on several threads (same bits). */
+export type EcdfRunner = (columns: readonly Float64Array[], t: Uint8Array, w: Float64Array) => Float64Array;
 
 /**
  * For each column k, out[4k … 4k + 3] = mean and max of |F_T − F_C| before matching, then mean

@@ -12,7 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { ecdfColumns, ecdfCore, groupMoments, type EcdfRunner } from '../balance/ecdf.js';
+import { ecdfColumns, ecdfCore, type EcdfRunner } from '../balance/ecdf.js';
 import { resolveTreatment } from '../data/design.js';
 import { ownValue, type Table } from '../data/table.js';
 import { foreground } from './foreground.js';
@@ -22,7 +22,6 @@ const { parentPort } = require('node:worker_threads');
 const __name = (f) => f;
 const ecdfCore = ${ecdfCore.toString()};
 const prepareColumn = ${prepareColumn.toString()};
-const groupMoments = ${groupMoments.toString()};
 const core = ecdfCore();
 parentPort.on('message', (m) => {
   const sig = new Int32Array(m.signal);
@@ -62,7 +61,7 @@ parentPort.on('message', (m) => {
       for (;;) {
         const k = Atomics.add(next, 0, 1);
         if (k >= cols.length) break;
-        prepareColumn(bg, groupMoments, cols[k], t, new Uint32Array(m.ranks[k], 0, m.n), g, out, new Float64Array(m.mom), k);
+        prepareColumn(bg, cols[k], t, new Uint32Array(m.ranks[k], 0, m.n), g, out, k);
         Atomics.add(sig, 0, 1);
         Atomics.notify(sig, 0);
       }
@@ -80,21 +79,17 @@ parentPort.on('message', (m) => {
 /**
  * One prepared column: its statistics before matching and its ranks (see `ecdfCore`), written to
  * out[4k] = 1 (ranked) or 2 (not sortable: computed in full later), out[4k + 1 … 4k + 3] = mean,
- * max, distinct values; mom[4k … 4k + 3] its group moments before matching (`groupMoments`).
- * Self-contained (runs on the worker and on this thread alike).
+ * max, distinct values. Self-contained (runs on the worker and on this thread alike).
  */
 function prepareColumn(
   core: ReturnType<typeof ecdfCore>,
-  moments: typeof groupMoments,
   v: Float64Array,
   t: Uint8Array,
   rank: Uint32Array,
   g: { nT: number; nC: number },
   out: Float64Array,
-  mom: Float64Array,
   k: number,
 ): void {
-  mom.set(moments(v, t), 4 * k);
   if (core.sortable(v)) {
     const r = core.rankColumn(v, t, rank, g);
     out[4 * k + 1] = r[0]!;
@@ -215,7 +210,6 @@ export function prepareParallelEcdf(columns: readonly Float64Array[], t: Uint8Ar
   const tCopy = Uint8Array.from(t);
   const ranks = cols.map(() => new Uint32Array(new SharedArrayBuffer(n * 4)));
   const res = new Float64Array(new SharedArrayBuffer(4 * cols.length * 8));
-  const mom = new Float64Array(new SharedArrayBuffer(4 * cols.length * 8));
   const signal = new Int32Array(new SharedArrayBuffer(8));
   // The next column to take: the worker takes them in order; at balance time this thread takes
   // the ones left too.
@@ -229,7 +223,6 @@ export function prepareParallelEcdf(columns: readonly Float64Array[], t: Uint8Ar
     t: sharedBuffer(t, n),
     ranks: ranks.map((r) => r.buffer),
     out: res.buffer,
-    mom: mom.buffer,
     signal: signal.buffer,
     next: next.buffer,
     gate: foreground.buffer,
@@ -241,27 +234,10 @@ export function prepareParallelEcdf(columns: readonly Float64Array[], t: Uint8Ar
     worker = null;
   };
   const core = ecdfCore();
-  let checked: { t: Uint8Array; same: boolean } | null = null;
   const sameTreatment = (t2: Uint8Array) => {
-    if (checked?.t === t2) return checked.same;
-    let same = t2.length === n;
-    for (let i = 0; same && i < n; i++) if (t2[i] !== tCopy[i]) same = false;
-    checked = { t: t2, same };
-    return same;
-  };
-  /** The columns the worker has not taken yet, here (same code, same bits), then wait for its last. */
-  const finishPrep = (): boolean => {
-    if (ready === null) {
-      const g0 = core.totals(tCopy, null);
-      for (;;) {
-        const k = Atomics.add(next, 0, 1);
-        if (k >= cols.length) break;
-        prepareColumn(core, groupMoments, cols[k]!, tCopy, ranks[k]!, g0, res, mom, k);
-        Atomics.add(signal, 0, 1);
-      }
-      ready = waitFor(signal, cols.length);
-    }
-    return ready;
+    if (t2.length !== n) return false;
+    for (let i = 0; i < n; i++) if (t2[i] !== tCopy[i]) return false;
+    return true;
   };
   const runner = (columns2: readonly Float64Array[], t2: Uint8Array, w: Float64Array): Float64Array => {
     const out = new Float64Array(4 * columns2.length);
@@ -279,7 +255,17 @@ export function prepareParallelEcdf(columns: readonly Float64Array[], t: Uint8Ar
       rest.forEach((k, j) => out.set(e.subarray(4 * j, 4 * j + 4), 4 * k));
     }
     if (prepared.length) {
-      finishPrep();
+      if (ready === null) {
+        // The columns the worker has not taken yet, here (same code, same bits), then its last.
+        const g0 = core.totals(tCopy, null);
+        for (;;) {
+          const k = Atomics.add(next, 0, 1);
+          if (k >= cols.length) break;
+          prepareColumn(core, cols[k]!, tCopy, ranks[k]!, g0, res, k);
+          Atomics.add(signal, 0, 1);
+        }
+        ready = waitFor(signal, cols.length);
+      }
       const g = core.totals(t2, w);
       const rows = core.weighted(w);
       // The statistics after matching of the ranked columns: the worker and this thread take
@@ -339,11 +325,6 @@ export function prepareParallelEcdf(columns: readonly Float64Array[], t: Uint8Ar
     return out;
   };
   return Object.assign(runner, {
-    moments(v: Float64Array, t2: Uint8Array): ArrayLike<number> | null {
-      const j = index.get(v);
-      if (j === undefined || !sameTreatment(t2) || !finishPrep() || res[4 * j] === 0) return null;
-      return mom.subarray(4 * j, 4 * j + 4);
-    },
     close() {
       stop();
       index.clear();
