@@ -90,11 +90,96 @@ function codes(st, values, from, m) {
     out[from + k] = c;
   }
 }
+// numbers() and codes() for a page with definition levels: value k goes to the k-th row whose
+// level is the maximum, the other rows are missing.
+function numbersAt(out, values, def, maxDef, from, n) {
+  const typed = values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array;
+  for (let i = 0, k = 0; i < n; i++) {
+    if (def[i] !== maxDef) { out[from + i] = NaN; continue; }
+    const v = values[k++];
+    if (typed || typeof v === 'number') out[from + i] = v;
+    else if (v === null || v === undefined) out[from + i] = NaN;
+    else if (typeof v === 'bigint' && v <= MAX && v >= -MAX) out[from + i] = Number(v);
+    else throw new Error('unexpected ' + typeof v + ' in a numeric column');
+  }
+}
+function codesAt(st, values, def, maxDef, from, n) {
+  const one = [null];
+  for (let i = 0, k = 0; i < n; i++) {
+    if (def[i] !== maxDef) { st.out[from + i] = -1; continue; }
+    one[0] = values[k++];
+    codes(st, one, from + i, 1);
+  }
+}
+// One column chunk, page by page: dictionary pages kept, data pages (v1, v2) decoded by
+// hyparquet, their values placed row by row with the definition levels (missing where below
+// the column's maximum), exactly the values parquetRead's rows would hold.
+function decodeChunk(P, st, md, tree, view, rowStart, rowEnd) {
+  const schemaPath = P.sc.getTreePath(tree, md.path_in_schema);
+  const element = schemaPath[schemaPath.length - 1].element;
+  const decoder = { pathInSchema: md.path_in_schema, element, schemaPath, ...md, parsers: { ...P.cv.DEFAULT_PARSERS } };
+  const maxDef = P.sc.getMaxDefinitionLevel(schemaPath);
+  const reader = { view, offset: 0 };
+  let dictionary;
+  let row = rowStart;
+  while (row < rowEnd) {
+    if (reader.offset >= view.byteLength - 1) throw new Error('column chunk ends early');
+    const header = P.col.parquetHeader(reader);
+    const bytes = new Uint8Array(view.buffer, view.byteOffset + reader.offset, header.compressed_page_size);
+    reader.offset += header.compressed_page_size;
+    let page;
+    if (header.type === 'DICTIONARY_PAGE') {
+      const raw = P.dp.decompressPage(bytes, Number(header.uncompressed_page_size), md.codec, undefined);
+      const r = { view: new DataView(raw.buffer, raw.byteOffset, raw.byteLength), offset: 0 };
+      dictionary = P.cv.convert(P.pl.readPlain(r, md.type, header.dictionary_page_header.num_values, element.type_length), decoder);
+      continue;
+    } else if (header.type === 'DATA_PAGE') {
+      const raw = P.dp.decompressPage(bytes, Number(header.uncompressed_page_size), md.codec, undefined);
+      page = P.dp.readDataPage(raw, header.data_page_header, decoder);
+      page.count = header.data_page_header.num_values;
+      page.encoding = header.data_page_header.encoding;
+    } else if (header.type === 'DATA_PAGE_V2') {
+      page = P.dp.readDataPageV2(bytes, header, decoder);
+      page.count = header.data_page_header_v2.num_values;
+      page.encoding = header.data_page_header_v2.encoding;
+    } else continue;
+    if (page.repetitionLevels && page.repetitionLevels.length) throw new Error('repeated column');
+    const values = P.cv.convertWithDictionary(page.dataPage, dictionary, page.encoding, decoder);
+    const n = Math.min(page.count, rowEnd - row);
+    const def = page.definitionLevels && page.definitionLevels.length ? page.definitionLevels : null;
+    if (!def) {
+      if (values.length < n) throw new Error('page shorter than its count');
+      if (st.mode === 0) numbers(st.out, values, row, n);
+      else codes(st, values, row, n);
+    } else {
+      // Values only where the level is the maximum; missing elsewhere.
+      let present = 0;
+      for (let i = 0; i < n; i++) if (def[i] === maxDef) present++;
+      if (present > values.length) throw new Error('page shorter than its levels');
+      if (st.mode === 0) numbersAt(st.out, values, def, maxDef, row, n);
+      else codesAt(st, values, def, maxDef, row, n);
+    }
+    row += n;
+  }
+}
 parentPort.once('message', async (m) => {
   let fd = -1;
   try {
     const hp = await import(m.hyparquet);
+    // hyparquet's page functions, to decode flat columns page by page into the typed columns
+    // (its row assembly builds a JavaScript array with the nulls of every OPTIONAL page, most of
+    // the decoding time); if its modules are laid out otherwise, parquetRead does it all.
+    let pages = null;
+    try {
+      const at = (f) => import(new URL(f, m.hyparquet).href);
+      const [col, dp, cv, pl, sc] = await Promise.all([at('./column.js'), at('./datapage.js'), at('./convert.js'), at('./plain.js'), at('./schema.js')]);
+      if ([col.parquetHeader, dp.decompressPage, dp.readDataPage, dp.readDataPageV2, cv.convert, cv.convertWithDictionary, pl.readPlain, sc.getTreePath, sc.getMaxDefinitionLevel].every((f) => typeof f === 'function') && cv.DEFAULT_PARSERS)
+        pages = { col, dp, cv, pl, sc };
+    } catch (e) {
+      pages = null;
+    }
     const meta = hp.parquetMetadata(m.footer);
+    const tree = hp.parquetSchema(meta);
     const states = new Map();
     for (const c of m.cols)
       states.set(c.name, { mode: c.mode, out: c.mode === 0 ? new Float64Array(c.sab) : new Int32Array(c.sab), labels: [], index: new Map() });
@@ -127,6 +212,16 @@ parentPort.once('message', async (m) => {
       };
       const rowStart = m.starts[j];
       const rowEnd = rowStart + Number(group.num_rows);
+      if (pages) {
+        for (const chunk of group.columns) {
+          const md = chunk.meta_data;
+          const st = states.get(md.path_in_schema[0]);
+          if (!st) continue;
+          const start = Number(md.dictionary_page_offset || md.data_page_offset);
+          decodeChunk(pages, st, md, tree, new DataView(buf, start - lo, Number(md.total_compressed_size)), rowStart, rowEnd);
+        }
+        continue;
+      }
       let bad = null;
       await hp.parquetRead({
         file,

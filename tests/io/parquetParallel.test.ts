@@ -244,3 +244,28 @@ describe('readParquetParallel: null where the serial reader decides', () => {
     await expect(readTableFile(q, { workers: 2, parallelMinBytes: 0 } as ReadOptions)).rejects.toThrow(/column name `x` appears twice/);
   });
 });
+
+describe('readParquetParallel on files of another writer (DuckDB: version-1 data pages)', () => {
+  it('nulls, dictionary and plain pages, text, several row groups: the serial table, bit for bit', async () => {
+    const { loadDuckDB } = await import('../../src/history/duckdb.js');
+    const duck = await loadDuckDB();
+    const instance = await duck.DuckDBInstance.create(':memory:');
+    const con = await instance.connect();
+    const p = join(dir, 'duck.parquet');
+    // 40,000 rows in row groups of 5,000: a double with nulls (plain), a low-cardinality double
+    // (dictionary), integers with nulls, text with nulls and late levels, text that is all numbers.
+    await con.run(`COPY (SELECT
+        CASE WHEN i % 7 = 0 THEN NULL ELSE sin(i) * 1000 END AS x,
+        CAST(i % 5 AS DOUBLE) / 4 AS lvl,
+        CASE WHEN i % 11 = 0 THEN NULL ELSE CAST(i % 1000 AS INTEGER) END AS k,
+        CAST(i AS BIGINT) * 3 AS big,
+        CASE WHEN i % 13 = 0 THEN NULL WHEN i > 30000 THEN 'late' || (i % 3) ELSE 'r' || (i % 4) END AS region,
+        CAST(i % 9 AS VARCHAR) AS digits
+      FROM range(40000) t(i)) TO '${p}' (FORMAT parquet, ROW_GROUP_SIZE 5000)`);
+    con.closeSync?.();
+    const ser = await serial(p);
+    expect(ser.nRows).toBe(40_000);
+    expectSameTable(await parallel(p, { workers: 2 }), ser);
+    expectSameTable(await parallel(p, { workers: 3, text: ['digits'] }), await serial(p, { text: ['digits'] }));
+  });
+});
