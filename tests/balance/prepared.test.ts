@@ -117,7 +117,7 @@ describe('eCDF statistics: sorted once, ranked, the statistics after matching fr
     same(prep([cont], t, w), ecdfColumns([cont], t, w));
   });
 
-  it('the worker holds back while a foreground pass (the fit) runs; the columns it has not taken are done here, same bits', async () => {
+  it('while a foreground pass (the fit) runs, the columns the worker has not taken are done on this thread at balance time: same bits', async () => {
     const n = 220_000;
     const { t, w, cont, normal } = sample(n, 9);
     const other = Float64Array.from(normal, (x) => x * x - 0.5);
