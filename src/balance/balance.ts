@@ -7,7 +7,7 @@ import { buildDesign, dummyName, isBinary } from '../data/design.js';
 import { toTable, type TableInput } from '../data/table.js';
 import { badArgument } from '../problems.js';
 import { focalView } from '../matching/result.js';
-import { ecdfColumns, type EcdfRunner } from './ecdf.js';
+import { ecdfColumns, weightedRows, type EcdfRunner } from './ecdf.js';
 
 export interface BalanceOptions {
   /** Numeric covariates to expand as categorical (string columns always are). */
@@ -310,16 +310,6 @@ function groupStats(v: Float64Array, t: Uint8Array, w: Float64Array, rows: Uint3
     { meanT: mT0, meanC: mC0, varT: ssT0 / (nT - nT / nT), varC: ssC0 / (nC - nC / nC) },
     { meanT: mT1, meanC: mC1, varT: ssT1 / (swT - sw2T / swT), varC: ssC1 / (swC - sw2C / swC) },
   ];
-}
-
-/** The rows with positive weight, ascending. */
-function weightedRows(w: Float64Array): Uint32Array {
-  let k = 0;
-  for (let i = 0; i < w.length; i++) if (w[i]! > 0) k++;
-  const rows = new Uint32Array(k);
-  k = 0;
-  for (let i = 0; i < w.length; i++) if (w[i]! > 0) rows[k++] = i;
-  return rows;
 }
 
 /** For a binary covariate both eCDF statistics are the absolute difference in proportions (MatchIt). */

@@ -25,6 +25,11 @@ export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: 
   return ecdfCore().columns(columns, t, w);
 }
 
+/** The rows with positive weight, ascending (the core's own, for callers outside it). */
+export function weightedRows(w: Float64Array): Uint32Array {
+  return ecdfCore().weighted(w);
+}
+
 /**
  * The eCDF machinery, self-contained (its source is shipped to worker threads):
  * - `columns(cols, t, w)`: {@link ecdfColumns}.

@@ -268,10 +268,16 @@ export function prepareParallelEcdf(columns: readonly Float64Array[], t: Uint8Ar
       }
       const g = core.totals(t2, w);
       const rows = core.weighted(w);
+      const after = new Float64Array(new SharedArrayBuffer(16 * cols.length));
+      /** Column j's statistics after matching, into `after` (the worker's 'after' op does the same). */
+      const afterOf = (j: number) => {
+        const r = core.after(ranks[j]!, res[4 * j + 3]!, t2, w, g, rows);
+        after[2 * j] = r[0]!;
+        after[2 * j + 1] = r[1]!;
+      };
       // The statistics after matching of the ranked columns: the worker and this thread take
       // columns in turn (same code, same bits).
       const todo = prepared.map((k) => index.get(columns2[k]!)!).filter((j) => ready && res[4 * j] === 1);
-      const after = new Float64Array(new SharedArrayBuffer(16 * cols.length));
       if (todo.length) {
         const claim = new Int32Array(new SharedArrayBuffer(4));
         const done = new Int32Array(new SharedArrayBuffer(8));
@@ -299,20 +305,11 @@ export function prepareParallelEcdf(columns: readonly Float64Array[], t: Uint8Ar
         for (;;) {
           const c = Atomics.add(claim, 0, 1);
           if (c >= list.length) break;
-          const j = list[c]!;
-          const r = core.after(ranks[j]!, res[4 * j + 3]!, t2, w, g, rows);
-          after[2 * j] = r[0]!;
-          after[2 * j + 1] = r[1]!;
+          afterOf(list[c]!);
           Atomics.add(done, 0, 1);
         }
-        if (!waitFor(done, list.length)) {
-          // The worker failed: its columns again, here.
-          for (const j of list) {
-            const r = core.after(ranks[j]!, res[4 * j + 3]!, t2, w, g, rows);
-            after[2 * j] = r[0]!;
-            after[2 * j + 1] = r[1]!;
-          }
-        }
+        // The worker failed: its columns again, here.
+        if (!waitFor(done, list.length)) for (const j of list) afterOf(j);
       }
       stop();
       for (const k of prepared) {

@@ -53,62 +53,59 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const MAX = 9007199254740991n;
+// One value of a numeric column as a double (NaN missing); anything else fails the read.
+function num(v) {
+  if (typeof v === 'number') return v;
+  if (v === null || v === undefined) return NaN;
+  if (typeof v === 'bigint' && v <= MAX && v >= -MAX) return Number(v);
+  throw new Error('unexpected ' + typeof v + ' in a numeric column');
+}
+// One value of a text column (or a numeric one read as text) as its code in this worker's
+// dictionary (-1 missing).
+function code(st, v) {
+  let s;
+  if (v === null || v === undefined) return -1;
+  if (st.mode === 2) {
+    if (typeof v !== 'string') throw new Error('unexpected ' + typeof v + ' in a text column');
+    s = v;
+  } else if (typeof v === 'number') {
+    if (v !== v) return -1;
+    s = String(v);
+  } else if (typeof v === 'bigint') s = String(v);
+  else throw new Error('unexpected ' + typeof v + ' in a numeric column');
+  let c = st.index.get(s);
+  if (c === undefined) {
+    c = st.labels.length;
+    st.labels.push(s);
+    st.index.set(s, c);
+  }
+  return c;
+}
 function numbers(out, values, from, m) {
   if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array ||
       values instanceof Int8Array || values instanceof Int16Array || values instanceof Uint16Array || values instanceof Uint32Array) {
     out.set(m === values.length ? values : values.subarray(0, m), from);
     return;
   }
-  for (let k = 0; k < m; k++) {
-    const v = values[k];
-    if (v === null || v === undefined) out[from + k] = NaN;
-    else if (typeof v === 'number') out[from + k] = v;
-    else if (typeof v === 'bigint' && v <= MAX && v >= -MAX) out[from + k] = Number(v);
-    else throw new Error('unexpected ' + typeof v + ' in a numeric column');
-  }
+  for (let k = 0; k < m; k++) out[from + k] = num(values[k]);
 }
 function codes(st, values, from, m) {
-  const out = st.out, index = st.index, labels = st.labels, str = st.mode === 2;
-  for (let k = 0; k < m; k++) {
-    const v = values[k];
-    let s;
-    if (v === null || v === undefined) { out[from + k] = -1; continue; }
-    if (str) {
-      if (typeof v !== 'string') throw new Error('unexpected ' + typeof v + ' in a text column');
-      s = v;
-    } else if (typeof v === 'number') {
-      if (v !== v) { out[from + k] = -1; continue; }
-      s = String(v);
-    } else if (typeof v === 'bigint') s = String(v);
-    else throw new Error('unexpected ' + typeof v + ' in a numeric column');
-    let c = index.get(s);
-    if (c === undefined) {
-      c = labels.length;
-      labels.push(s);
-      index.set(s, c);
-    }
-    out[from + k] = c;
-  }
+  for (let k = 0; k < m; k++) st.out[from + k] = code(st, values[k]);
 }
 // numbers() and codes() for a page with definition levels: value k goes to the k-th row whose
 // level is the maximum, the other rows are missing.
 function numbersAt(out, values, def, maxDef, from, n) {
-  const typed = values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array;
   for (let i = 0, k = 0; i < n; i++) {
-    if (def[i] !== maxDef) { out[from + i] = NaN; continue; }
-    const v = values[k++];
-    if (typed || typeof v === 'number') out[from + i] = v;
-    else if (v === null || v === undefined) out[from + i] = NaN;
-    else if (typeof v === 'bigint' && v <= MAX && v >= -MAX) out[from + i] = Number(v);
-    else throw new Error('unexpected ' + typeof v + ' in a numeric column');
+    if (def[i] !== maxDef) out[from + i] = NaN;
+    else if (k < values.length) out[from + i] = num(values[k++]);
+    else throw new Error('page shorter than its levels');
   }
 }
 function codesAt(st, values, def, maxDef, from, n) {
-  const one = [null];
   for (let i = 0, k = 0; i < n; i++) {
-    if (def[i] !== maxDef) { st.out[from + i] = -1; continue; }
-    one[0] = values[k++];
-    codes(st, one, from + i, 1);
+    if (def[i] !== maxDef) st.out[from + i] = -1;
+    else if (k < values.length) st.out[from + i] = code(st, values[k++]);
+    else throw new Error('page shorter than its levels');
   }
 }
 // One column chunk, page by page: dictionary pages kept, data pages (v1, v2) decoded by
@@ -153,9 +150,6 @@ function decodeChunk(P, st, md, tree, view, rowStart, rowEnd) {
       else codes(st, values, row, n);
     } else {
       // Values only where the level is the maximum; missing elsewhere.
-      let present = 0;
-      for (let i = 0; i < n; i++) if (def[i] === maxDef) present++;
-      if (present > values.length) throw new Error('page shorter than its levels');
       if (st.mode === 0) numbersAt(st.out, values, def, maxDef, row, n);
       else codesAt(st, values, def, maxDef, row, n);
     }

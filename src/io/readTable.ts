@@ -18,6 +18,8 @@ export interface ReadOptions extends CsvOptions {
    * reads on the calling thread). The table is identical whatever the number.
    */
   readonly workers?: number;
+  /** CSV and Parquet: files at least this large use the worker threads (default 32 MB). */
+  readonly parallelMinBytes?: number;
 }
 
 /**
@@ -144,7 +146,7 @@ async function readParquet(path: string, size: number, options: ReadOptions) {
   // (small file, one worker, a schema it leaves to this reader, any failure): read here.
   if (typeof process !== 'undefined' && typeof process.getBuiltinModule === 'function') {
     const { readParquetParallel } = await import('./parallelParquet.js');
-    const minBytes = (options as { parallelMinBytes?: number }).parallelMinBytes;
+    const minBytes = options.parallelMinBytes;
     const table = await readParquetParallel(path, { columns: options.columns, text: options.text, workers: options.workers, minBytes });
     if (table) return { table, report: reportFor(table, size, 'parquet') };
   }
