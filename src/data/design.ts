@@ -46,15 +46,23 @@ export function resolveTreatment(table: Table, name: string, treatedValue?: stri
     // Numbers counted as numbers (no string per row); their labels are String(x), as cellLabel's.
     const byValue = new Map<number, number>();
     const v = col.values;
+    // 0s and 1s counted in registers (a Map update per row was most of this check's time); the
+    // Map keeps the other values, in order of first appearance, as before.
+    let n0 = 0,
+      n1 = 0;
     for (let i = 0; i < n; i++) {
       const x = v[i]!;
-      if (Number.isNaN(x)) {
+      if (x === 0) {
+        if (n0++ === 0) byValue.set(0, 0);
+      } else if (x === 1) {
+        if (n1++ === 0) byValue.set(1, 0);
+      } else if (Number.isNaN(x)) {
         missingCount++;
         if (missing.length < 5) missing.push(i);
-        continue;
-      }
-      byValue.set(x, (byValue.get(x) ?? 0) + 1);
+      } else byValue.set(x, (byValue.get(x) ?? 0) + 1);
     }
+    if (n0) byValue.set(0, n0);
+    if (n1) byValue.set(1, n1);
     for (const [x, c] of byValue) distinct.set(String(x), c);
   } else
     for (let i = 0; i < n; i++) {

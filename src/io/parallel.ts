@@ -9,7 +9,16 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { PropensityFit } from '../contracts.js';
 import { toTable, type TableInput } from '../data/table.js';
-import { fitPropensity, IRLS_CHUNK, linearPredictorRange, logitUpdateChunk, rowsOf, type Accumulator, type PropensityOptions } from '../propensity/fit.js';
+import {
+  fitPropensity,
+  IRLS_CHUNK,
+  linearPredictorRange,
+  logitUpdateChunk,
+  rowsOf,
+  standardisationAndRanges,
+  type Accumulator,
+  type PropensityOptions,
+} from '../propensity/fit.js';
 import { crossprodChunk, packedLength } from '../stats/linalg.js';
 import { makeWasmCrossprod } from '../stats/wasm/crossprodWasm.js';
 import { CROSSPROD_WASM_BASE64 } from '../stats/wasm/crossprodBytes.js';
@@ -22,7 +31,22 @@ const makeWasmCrossprod = ${makeWasmCrossprod.toString()};
 const crossprodChunk = makeWasmCrossprod(new Uint8Array(Buffer.from(${JSON.stringify(CROSSPROD_WASM_BASE64)}, 'base64'))) ?? crossprodChunkJs;
 const ${linearPredictorRange.name} = ${linearPredictorRange.toString()};
 const logitUpdateChunk = ${logitUpdateChunk.toString()};
+const standardisationAndRanges = ${standardisationAndRanges.toString()};
 parentPort.on('message', (m) => {
+  if (m.op === 'stats') {
+    // Whole columns, one per task (column j on worker j mod step): the sums of one thread.
+    const y = new Uint8Array(m.y, 0, m.n);
+    const out = new Float64Array(m.out), ranges = new Float64Array(m.ranges), two = new Float64Array(2);
+    for (let j = m.first; j < m.cols.length; j += m.step) {
+      standardisationAndRanges(new Float64Array(m.cols[j], 0, m.n), y, ranges, j, two);
+      out[2 * j] = two[0];
+      out[2 * j + 1] = two[1];
+    }
+    const sig = new Int32Array(m.signal);
+    Atomics.add(sig, 0, 1);
+    Atomics.notify(sig, 0);
+    return;
+  }
   if (m.op === 'logit') {
     // Views of exactly n rows (a shared column may sit at the start of a longer buffer).
     const cols = m.cols.map((b) => (b === null ? null : new Float64Array(b, 0, m.n)));
@@ -92,6 +116,14 @@ export function createParallelAccumulator(options: { workers?: number } = {}): P
   // The treatment as shared bytes, copied once per fit.
   let ySource: { y: Uint8Array; shared: Uint8Array } | null = null;
   const allocate = (n: number) => new Float64Array(new SharedArrayBuffer(n * 8));
+  const sharedY = (y: Uint8Array): Uint8Array => {
+    if (!ySource || ySource.y !== y) {
+      const copy = new Uint8Array(new SharedArrayBuffer(y.length));
+      copy.set(y);
+      ySource = { y, shared: copy };
+    }
+    return ySource.shared;
+  };
   return {
     workers: W,
     allocate,
@@ -125,11 +157,7 @@ export function createParallelAccumulator(options: { workers?: number } = {}): P
     logitUpdate(cols, center, scale, beta, y, o) {
       const n = y.length;
       const chunks = Math.ceil(n / IRLS_CHUNK);
-      if (!ySource || ySource.y !== y) {
-        const copy = new Uint8Array(new SharedArrayBuffer(n));
-        copy.set(y);
-        ySource = { y, shared: copy };
-      }
+      const ys = sharedY(y);
       const signal = new Int32Array(new SharedArrayBuffer(4));
       const msg = {
         op: 'logit',
@@ -137,7 +165,7 @@ export function createParallelAccumulator(options: { workers?: number } = {}): P
         center: Array.from(center),
         scale: Array.from(scale),
         beta: Array.from(beta),
-        y: ySource.shared.buffer,
+        y: ys.buffer,
         eta: shared(o.eta),
         mu: shared(o.mu),
         w: shared(o.w),
@@ -149,6 +177,26 @@ export function createParallelAccumulator(options: { workers?: number } = {}): P
         signal: signal.buffer,
       };
       runPass(msg, signal);
+    },
+    columnStats(cols, y, stats, ranges) {
+      const outS = new Float64Array(new SharedArrayBuffer(stats.length * 8));
+      const outR = new Float64Array(new SharedArrayBuffer(ranges.length * 8));
+      const signal = new Int32Array(new SharedArrayBuffer(4));
+      runPass(
+        {
+          op: 'stats',
+          cols: cols.map((c) => shared(c)),
+          y: sharedY(y).buffer,
+          n: y.length,
+          out: outS.buffer,
+          ranges: outR.buffer,
+          step: W,
+          signal: signal.buffer,
+        },
+        signal,
+      );
+      stats.set(outS);
+      ranges.set(outR);
     },
     close() {
       for (const wk of workers) void wk.terminate();

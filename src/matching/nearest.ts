@@ -8,7 +8,7 @@ import type { MatchOrder, MatchResult, PropensityFit, UnmatchedReason, Unmatched
 import { getNumeric } from '../data/table.js';
 import { badArgument } from '../problems.js';
 import { createRng, shuffleInPlace } from '../random.js';
-import { stableArgsort } from '../stats/sort.js';
+import { stableArgsort, stableArgsortKeys } from '../stats/sort.js';
 import { prepareDesign, type MatchDesignOptions, type MatchDesign, type ScoreInput } from './prepare.js';
 import { asAtc, buildMatchResult } from './result.js';
 import { FreeList } from './freeList.js';
@@ -155,9 +155,16 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
   const maxRatio = Math.min(perTreatedRatio ? maxOf(perTreatedRatio.values()) : ratio, Math.max(1, n - nTreated));
 
   // All units in one stable order by distance: a unit's position is where its walk starts.
-  const sorted = stableArgsort(d);
+  // The passes below read the distances and groups by position (ds, flags: sequential), not by
+  // unit through `sorted` (a cache miss per unit at register scale).
+  const { order: sorted, sorted: ds } = stableArgsortKeys(d);
   const pos = new Int32Array(n);
-  for (let p = 0; p < n; p++) pos[sorted[p]!] = p;
+  const flags = new Uint8Array(n); // by position: 1 treated, 2 discarded
+  for (let p = 0; p < n; p++) {
+    const u = sorted[p]!;
+    pos[u] = p;
+    flags[p] = (treatment[u]! ? 1 : 0) | (discarded[u]! ? 2 : 0);
+  }
   // 'smallest' and 'largest' read the treated off that order (R's stable order(), increasing or
   // decreasing: equal distances in row order either way, so 'largest' walks blocks of equal
   // distance from the top, each block forwards).
@@ -165,14 +172,13 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
   if (order === 'smallest' || order === 'largest') {
     let k = 0;
     const take = (p: number) => {
-      const u = sorted[p]!;
-      if (treatment[u] && !discarded[u]) treatedOrder[k++] = u;
+      if (flags[p] === 1) treatedOrder[k++] = sorted[p]!;
     };
     if (order === 'smallest') for (let p = 0; p < n; p++) take(p);
     else {
       for (let end = n; end > 0; ) {
         let start = end - 1;
-        while (start > 0 && d[sorted[start - 1]!] === d[sorted[end - 1]!]) start--;
+        while (start > 0 && ds[start - 1] === ds[end - 1]) start--;
         for (let p = start; p < end; p++) take(p);
         end = start;
       }
@@ -186,9 +192,23 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
   for (let s = 0; s < nS; s++) off[s + 1]! += off[s]!;
   const fill = off.slice(0, nS);
   const cpos = new Int32Array(off[nS]!);
+  // In the same pass: each control's unit and distance by its index in cpos (the walks read
+  // these side by side, not d[sorted[cpos[k]]] through two lookups), and, at each taking-part
+  // treated unit's position, its first walk start: the index in cpos of the first control of its
+  // stratum placed after it (what a binary search of cpos for that position gives).
+  const cunit = new Int32Array(cpos.length);
+  const cdist = new Float64Array(cpos.length);
+  const startAt = new Int32Array(n); // by position
   for (let p = 0; p < n; p++) {
-    const u = sorted[p]!;
-    if (!treatment[u] && !discarded[u]) cpos[fill[strata ? strata[u]! : 0]!++] = p;
+    const f = flags[p]!;
+    if (f & 2) continue;
+    const s = strata ? strata[sorted[p]!]! : 0;
+    if (f === 0) {
+      const k = fill[s]!++;
+      cpos[k] = p;
+      cunit[k] = sorted[p]!;
+      cdist[k] = ds[p]!;
+    } else startAt[p] = fill[s]!;
   }
   const covCal = covariateCalipers(design, options);
 
@@ -198,11 +218,10 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
   const nMatches = new Int32Array(n);
   const failed = new Map<number, UnmatchedReason>();
   const warnings: string[] = [];
-  const ctx: WalkContext = { d, sorted, pos, cpos, width, covCal };
+  const ctx: WalkContext = { d, sorted, pos, cpos, cunit, cdist, width, covCal };
 
   if (replace && reuseMax >= nTreated) {
     // Unlimited reuse: every treated unit's walk is independent (MatchIt's single-walk path).
-    const cunit = ties ? Int32Array.from(cpos, (p) => sorted[p]!) : null;
     for (let k = 0; k < treatedOrder.length; k++) {
       const i = treatedOrder[k]!;
       const s = strata ? strata[i]! : 0;
@@ -212,10 +231,10 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
         failed.set(i, 'no-control-in-stratum');
         continue;
       }
-      const at = lowerBound(cpos, lo, hi, pos[i]!);
+      const at = startAt[pos[i]!]!; // the binary search of cpos for i's position
       const want = perTreatedRatio ? perTreatedRatio.get(i)! : ratio;
       const found = ties
-        ? nearestWithTies(cunit!.subarray(lo, hi), d, i, at - lo, want, width, tieTolerance, options.tieVariance ?? design.distanceVariance)
+        ? nearestWithTies(cunit.subarray(lo, hi), d, i, at - lo, want, width, tieTolerance, options.tieVariance ?? design.distanceVariance)
         : walkWithReplacement(ctx, i, lo, hi, at, want);
       if (found.length === 0) {
         failed.set(i, 'no-control-within-caliper');
@@ -269,7 +288,9 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
         const dr = Math.abs(di - d[sorted[iir]!]!);
         minDist = iil === p ? dr : iir === p ? dl : Math.max(dl, dr);
       }
-      const pick = walkOnce(ctx, free, i, lo, hi, iil, iir, minDist);
+      // A first walk from the unit's own position starts where the binary search would put it.
+      const from = iil === p && iir === p ? startAt[p]! : -1;
+      const pick = walkOnce(ctx, free, i, lo, hi, iil, iir, minDist, from);
       if (pick < 0 && r === 1) failed.set(i, free.right(lo) >= hi ? 'controls-exhausted' : 'no-control-within-caliper');
       return pick;
     };
@@ -280,7 +301,7 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
         eligible--;
       }
       mt.push(i);
-      mc.push(sorted[cpos[pick]!]!);
+      mc.push(cunit[pick]!);
       mw.push(NaN);
       nMatches[i]!++;
       const p = pos[i]!;
@@ -447,6 +468,9 @@ interface WalkContext {
   /** Position of each unit in `sorted`. */
   readonly pos: Int32Array;
   readonly cpos: Int32Array;
+  /** The unit and the distance of the control at each index of cpos. */
+  readonly cunit: Int32Array;
+  readonly cdist: Float64Array;
   readonly width: number;
   readonly covCal: CovariateCaliper[];
 }
@@ -468,14 +492,16 @@ function withinCovariateCalipers(cal: readonly CovariateCaliper[], i: number, c:
  * and at equal distance the one the alternating walk meets first (left at equal steps).
  * Returns the control's index in `cpos`, or −1.
  */
-function walkOnce(ctx: WalkContext, free: FreeList, i: number, lo: number, hi: number, iil: number, iir: number, minDist: number): number {
-  const { d, sorted, cpos, width, covCal } = ctx;
+function walkOnce(ctx: WalkContext, free: FreeList, i: number, lo: number, hi: number, iil: number, iir: number, minDist: number, from: number): number {
+  const { d, cpos, cunit, cdist, width, covCal } = ctx;
   const di = d[i]!;
-  let L = free.left(lowerBound(cpos, lo, hi, iil) - 1);
+  // `from` ≥ 0: iil = iir = i's own position, which no control holds, so both searches below
+  // would give it.
+  let L = free.left((from >= 0 ? from : lowerBound(cpos, lo, hi, iil)) - 1);
   let dl = Infinity;
   while (L >= lo) {
-    const c = sorted[cpos[L]!]!;
-    dl = Math.abs(di - d[c]!);
+    const c = cunit[L]!;
+    dl = Math.abs(di - cdist[L]!);
     if (dl > width) {
       L = -1;
       break;
@@ -484,11 +510,11 @@ function walkOnce(ctx: WalkContext, free: FreeList, i: number, lo: number, hi: n
     L = free.left(L - 1);
   }
   if (L < lo) L = -1;
-  let R = free.right(lowerBound(cpos, lo, hi, iir + 1));
+  let R = free.right(from >= 0 ? from : lowerBound(cpos, lo, hi, iir + 1));
   let dr = Infinity;
   while (R < hi) {
-    const c = sorted[cpos[R]!]!;
-    dr = Math.abs(di - d[c]!);
+    const c = cunit[R]!;
+    dr = Math.abs(di - cdist[R]!);
     if (dr > width) {
       R = hi;
       break;
@@ -512,7 +538,7 @@ function walkOnce(ctx: WalkContext, free: FreeList, i: number, lo: number, hi: n
  * strictly nearer; the `want` nearest are then chosen as MatchIt's `std::partial_sort` does.
  */
 function walkWithReplacement(ctx: WalkContext, i: number, lo: number, hi: number, at: number, want: number): number[] {
-  const { d, sorted, cpos, width, covCal } = ctx;
+  const { d, cpos, cunit, cdist, width, covCal } = ctx;
   const di = d[i]!;
   const self = ctx.pos[i]!;
   const ids: number[] = [];
@@ -529,8 +555,8 @@ function walkWithReplacement(ctx: WalkContext, i: number, lo: number, hi: number
     else if (rStop) left = true;
     else left = 2 * (self - cpos[li]!) - 1 < 2 * (cpos[ri]! - self);
     const k = left ? li : ri;
-    const c = sorted[cpos[k]!]!;
-    const dist = Math.abs(di - d[c]!);
+    const c = cunit[k]!;
+    const dist = Math.abs(di - cdist[k]!);
     let stop = dist > width;
     if (!stop && ids.length >= want) {
       let closer = 0;

@@ -83,6 +83,13 @@ export interface Accumulator {
     y: Uint8Array,
     out: { eta: Float64Array; mu: Float64Array; w: Float64Array; z: Float64Array },
   ): void;
+  /**
+   * Optional: {@link standardisationAndRanges} for every column (on threads, a column per task:
+   * each column's sums run over its rows in order, so the bits are those of this thread's loop).
+   * `out[2j]`, `out[2j + 1]` = mean and sd of column j; `ranges` as that function writes them.
+   * Columns and `y` as `share` and `allocate` give them.
+   */
+  columnStats?(columns: readonly Float64Array[], y: Uint8Array, out: Float64Array, ranges: Float64Array): void;
 }
 
 /** The default accumulator: every chunk in this thread. */
@@ -191,16 +198,12 @@ export function logitUpdateChunk(
     linearPredictorRange(cols, center, scale, beta, eta, s, e);
     for (let i = s; i < e; i++) {
       const et = eta[i]!;
+      // One exp per row: within ±TH the clamped t is exp(η) itself, which the derivative uses too.
       const t = et < -TH ? EPS : et > TH ? 1 / EPS : Math.exp(et);
       const m = t / (1 + t);
       mu[i] = m;
       const yi = y[i]!;
-      let me: number;
-      if (Math.abs(et) > TH) me = EPS;
-      else {
-        const ex = Math.exp(et);
-        me = ex / ((1 + ex) * (1 + ex));
-      }
+      const me = Math.abs(et) > TH ? EPS : t / ((1 + t) * (1 + t));
       const varmu = m * (1 - m);
       zv[i] = et + (yi - m) / me;
       wv[i] = (me * me) / varmu;
@@ -267,13 +270,22 @@ export function fitPropensity(data: TableInput, options: PropensityOptions): Pro
   const cols: (Float64Array | null)[] = [null];
   // Per column: min and max among the treated, then among the controls (for the separation check).
   const ranges = new Float64Array(4 * design.columns.length);
-  for (let j = 0; j < design.columns.length; j++) {
-    const v = design.columns[j]!;
-    const { mean: m, sd } = standardisationAndRanges(v, y, ranges, j);
-    means[j + 1] = m;
-    scales[j + 1] = sd;
-    cols.push(acc.share ? acc.share(v) : v);
-  }
+  const shared = design.columns.map((v) => (acc.share ? acc.share(v) : v));
+  if (acc.columnStats) {
+    const stats = new Float64Array(2 * shared.length);
+    acc.columnStats(shared, y, stats, ranges);
+    for (let j = 0; j < shared.length; j++) {
+      means[j + 1] = stats[2 * j]!;
+      scales[j + 1] = stats[2 * j + 1]!;
+    }
+  } else
+    for (let j = 0; j < shared.length; j++) {
+      const out = new Float64Array(2);
+      standardisationAndRanges(shared[j]!, y, ranges, j, out);
+      means[j + 1] = out[0]!;
+      scales[j + 1] = out[1]!;
+    }
+  cols.push(...shared);
 
   // Rank: drop columns collinear with earlier ones (pivot-free Cholesky of the scaled cross
   // products, as R's QR with its default tolerance drops later aliased columns; the test is
@@ -723,9 +735,10 @@ export function standardiseInto(v: Float64Array, out: Float64Array): { mean: num
 /**
  * {@link standardisation} of a design column (the same sums, the same bits), and in its second
  * pass the column's range among the treated and among the controls, written to
- * ranges[4j … 4j + 3] = min_T, max_T, min_C, max_C (for the separation check: no extra pass).
+ * ranges[4j … 4j + 3] = min_T, max_T, min_C, max_C (for the separation check: no extra pass);
+ * out[0], out[1] = mean and sd. Self-contained: the worker-thread accumulator ships its source.
  */
-function standardisationAndRanges(v: Float64Array, y: Uint8Array, ranges: Float64Array, j: number): { mean: number; sd: number } {
+export function standardisationAndRanges(v: Float64Array, y: Uint8Array, ranges: Float64Array, j: number, out: Float64Array): void {
   const n = v.length;
   let m = 0;
   for (let i = 0; i < n; i++) m += v[i]!;
@@ -751,7 +764,8 @@ function standardisationAndRanges(v: Float64Array, y: Uint8Array, ranges: Float6
   ranges[4 * j + 1] = maxT;
   ranges[4 * j + 2] = minC;
   ranges[4 * j + 3] = maxC;
-  return { mean: m, sd: Math.sqrt(ss / Math.max(1, n - 1)) || 1 };
+  out[0] = m;
+  out[1] = Math.sqrt(ss / Math.max(1, n - 1)) || 1;
 }
 
 /**
