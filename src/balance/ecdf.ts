@@ -5,6 +5,8 @@
  * (src/io/parallelBalance.ts) run this very source; any thread gives the same bits for a column.
  */
 
+import { orderTiedRuns } from '../stats/sort.js';
+
 /** Computes {@link ecdfColumns}' result, possibly on several threads (same bits). */
 export type EcdfRunner = (columns: readonly Float64Array[], t: Uint8Array, w: Float64Array) => Float64Array;
 
@@ -22,12 +24,12 @@ export type EcdfRunner = (columns: readonly Float64Array[], t: Uint8Array, w: Fl
  * column.
  */
 export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: Float64Array): Float64Array {
-  return ecdfCore().columns(columns, t, w);
+  return ecdfCore(orderTiedRuns).columns(columns, t, w);
 }
 
 /** The rows with positive weight, ascending (the core's own, for callers outside it). */
 export function weightedRows(w: Float64Array): Uint32Array {
-  return ecdfCore().weighted(w);
+  return ecdfCore(orderTiedRuns).weighted(w);
 }
 
 /**
@@ -41,6 +43,8 @@ export function weightedRows(w: Float64Array): Uint32Array {
  * - `after(rank, m, t, w, totals, rows)`: [mean, max] after matching from those ranks (`rows`:
  *   the rows with positive weight, ascending, as `weighted(w)` gives them).
  *
+ * `orderRuns` is {@link orderTiedRuns} (src/stats/sort.ts), the sort's last step, passed in
+ * so that the core has no outer references (the worker defines it from its source too).
  * `pause`, when given, is called every 65,536 rows of a sort or walk (a background thread waits
  * there while foreground work runs); it changes no number.
  *
@@ -49,7 +53,7 @@ export function weightedRows(w: Float64Array): Uint32Array {
  * skipped) in (value, row) order — the same additions in the same order whichever path or
  * thread computes them.
  */
-export function ecdfCore(pause?: () => void) {
+export function ecdfCore(orderRuns: typeof orderTiedRuns, pause?: () => void) {
   // Rows per block between calls of `pause` (a background thread yielding to foreground work).
   const BLOCK = 65536;
   const counts = new Uint32Array(6 * 2048);
@@ -225,45 +229,8 @@ export function ecdfCore(pause?: () => void) {
       [lo, lo2] = [lo2, lo];
       [tag, tag2] = [tag2, tag];
     }
-    // Runs of keys equal but for their low 22 bits (in row order, the passes being stable):
-    // sorted by the low word, stably (insertion sort for short runs, else a stable comparison
-    // sort), so the order is that of a full sort of the key, ties in row order.
-    for (let a = 0; a < n; ) {
-      const h = hi[a]!;
-      const top = lo[a]! >>> 22;
-      let b = a + 1;
-      let mixed = false;
-      while (b < n && hi[b] === h && lo[b]! >>> 22 === top) {
-        if (lo[b] !== lo[a]) mixed = true;
-        b++;
-      }
-      if (mixed) {
-        if (b - a <= 32) {
-          for (let i = a + 1; i < b; i++) {
-            const l = lo[i]!;
-            const tg = tag[i]!;
-            let j = i - 1;
-            while (j >= a && lo[j]! > l) {
-              lo[j + 1] = lo[j]!;
-              tag[j + 1] = tag[j]!;
-              j--;
-            }
-            lo[j + 1] = l;
-            tag[j + 1] = tg;
-          }
-        } else {
-          const run = Array.from({ length: b - a }, (_, i) => a + i);
-          run.sort((x, y) => lo[x]! - lo[y]!);
-          const l2 = run.map((x) => lo[x]!);
-          const t2 = run.map((x) => tag[x]!);
-          for (let i = a; i < b; i++) {
-            lo[i] = l2[i - a]!;
-            tag[i] = t2[i - a]!;
-          }
-        }
-      }
-      a = b;
-    }
+    // Runs of keys equal but for their low 22 bits: ordered by the rest (src/stats/sort.ts).
+    orderRuns(hi, lo, tag);
     return { hi, lo, tags: tag };
   };
 

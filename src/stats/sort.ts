@@ -82,44 +82,7 @@ export function stableArgsortKeys(keys: Float64Array): { order: Int32Array; sort
     [hiA, hiB] = [hiB, hiA];
     [loA, loB] = [loB, loA];
   }
-  // Runs equal in the top 42 bits (in row order, the passes being stable) with different low
-  // words: sorted by the low word, stably, so the order is that of the full key, ties in row order.
-  for (let a = 0; a < n; ) {
-    const h = hiA[a]!;
-    const top = loA[a]! >>> 22;
-    let b = a + 1;
-    let mixed = false;
-    while (b < n && hiA[b] === h && loA[b]! >>> 22 === top) {
-      if (loA[b] !== loA[a]) mixed = true;
-      b++;
-    }
-    if (mixed) {
-      if (b - a <= 32) {
-        for (let i = a + 1; i < b; i++) {
-          const l = loA[i]!;
-          const x = idx[i]!;
-          let j = i - 1;
-          while (j >= a && loA[j]! > l) {
-            loA[j + 1] = loA[j]!;
-            idx[j + 1] = idx[j]!;
-            j--;
-          }
-          loA[j + 1] = l;
-          idx[j + 1] = x;
-        }
-      } else {
-        const run = Array.from({ length: b - a }, (_, k) => a + k);
-        run.sort((x, y) => loA[x]! - loA[y]!); // stable (ECMAScript 2019)
-        const l2 = run.map((x) => loA[x]!);
-        const i2 = run.map((x) => idx[x]!);
-        for (let k = a; k < b; k++) {
-          loA[k] = l2[k - a]!;
-          idx[k] = i2[k - a]!;
-        }
-      }
-    }
-    a = b;
-  }
+  orderTiedRuns(hiA, loA, idx);
   // The keys back from their images, in sorted order.
   const sorted = new Float64Array(n);
   const sw = new Uint32Array(sorted.buffer);
@@ -134,4 +97,53 @@ export function stableArgsortKeys(keys: Float64Array): { order: Int32Array; sort
     }
   }
   return { order: idx, sorted };
+}
+
+/**
+ * The last step of a stable LSD radix sort of 64-bit keys on their top 42 bits (hi = bits
+ * 32–63, lo = bits 0–31, both in sorted order): the runs of keys equal in those 42 bits but not
+ * in the low 22 (values within about 1e-9 of each other relatively: rare in data) are ordered by
+ * the low word, stably (insertion sort for short runs, else a stable comparison sort), with
+ * `payload` (row indices or tags) moved along; the order is then that of the full keys, ties in
+ * their order before. In place. Self-contained: the balance worker gets its source with
+ * `ecdfCore`'s, which sorts this way too.
+ */
+export function orderTiedRuns(hi: Uint32Array, lo: Uint32Array, payload: Uint32Array | Int32Array): void {
+  const n = hi.length;
+  for (let a = 0; a < n; ) {
+    const h = hi[a]!;
+    const top = lo[a]! >>> 22;
+    let b = a + 1;
+    let mixed = false;
+    while (b < n && hi[b] === h && lo[b]! >>> 22 === top) {
+      if (lo[b] !== lo[a]) mixed = true;
+      b++;
+    }
+    if (mixed) {
+      if (b - a <= 32) {
+        for (let i = a + 1; i < b; i++) {
+          const l = lo[i]!;
+          const x = payload[i]!;
+          let j = i - 1;
+          while (j >= a && lo[j]! > l) {
+            lo[j + 1] = lo[j]!;
+            payload[j + 1] = payload[j]!;
+            j--;
+          }
+          lo[j + 1] = l;
+          payload[j + 1] = x;
+        }
+      } else {
+        const run = Array.from({ length: b - a }, (_, k) => a + k);
+        run.sort((x, y) => lo[x]! - lo[y]!); // stable (ECMAScript 2019)
+        const l2 = run.map((x) => lo[x]!);
+        const p2 = run.map((x) => payload[x]!);
+        for (let k = a; k < b; k++) {
+          lo[k] = l2[k - a]!;
+          payload[k] = p2[k - a]!;
+        }
+      }
+    }
+    a = b;
+  }
 }
