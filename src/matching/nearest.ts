@@ -218,7 +218,7 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
   const nMatches = new Int32Array(n);
   const failed = new Map<number, UnmatchedReason>();
   const warnings: string[] = [];
-  const ctx: WalkContext = { d, sorted, pos, cpos, cunit, cdist, width, covCal };
+  const ctx: WalkContext = { d, pos, cpos, cunit, cdist, width, covCal };
 
   if (replace && reuseMax >= nTreated) {
     // Unlimited reuse: every treated unit's walk is independent (MatchIt's single-walk path).
@@ -284,8 +284,8 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
       let minDist = 0;
       if (iil !== p || iir !== p) {
         const di = d[i]!;
-        const dl = Math.abs(di - d[sorted[iil]!]!);
-        const dr = Math.abs(di - d[sorted[iir]!]!);
+        const dl = Math.abs(di - ds[iil]!);
+        const dr = Math.abs(di - ds[iir]!);
         minDist = iil === p ? dr : iir === p ? dl : Math.max(dl, dr);
       }
       // A first walk from the unit's own position starts where the binary search would put it.
@@ -326,7 +326,7 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
           }
           T.push(i);
           C.push(pick);
-          D.push(Math.abs(d[i]! - d[sorted[cpos[pick]!]!]!));
+          D.push(Math.abs(d[i]! - cdist[pick]!));
         }
         const close = order === 'closest';
         const ord = Array.from(stableArgsort(Float64Array.from(D, (x) => (close ? x : -x))));
@@ -347,7 +347,7 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
               continue;
             }
             C[h] = pick;
-            D[h] = Math.abs(d[i]! - d[sorted[cpos[pick]!]!]!);
+            D[h] = Math.abs(d[i]! - cdist[pick]!);
             // std::lower_bound over ord[k..] for h, then std::rotate(k, k + 1, at).
             let first = k;
             let count = ord.length - k;
@@ -464,8 +464,7 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
 /** What a walk reads: distances, the sorted order, stratum control positions, calipers. */
 interface WalkContext {
   readonly d: Float64Array;
-  readonly sorted: Int32Array;
-  /** Position of each unit in `sorted`. */
+  /** Position of each unit in the stable order by distance. */
   readonly pos: Int32Array;
   readonly cpos: Int32Array;
   /** The unit and the distance of the control at each index of cpos. */
