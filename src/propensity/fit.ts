@@ -87,7 +87,7 @@ export interface Accumulator {
    * Optional: {@link standardisationAndRanges} for every column (on threads, a column per task:
    * each column's sums run over its rows in order, so the bits are those of this thread's loop).
    * `out[2j]`, `out[2j + 1]` = mean and sd of column j; `ranges` as that function writes them.
-   * Columns and `y` as `share` and `allocate` give them.
+   * Columns as `share` gives them.
    */
   columnStats?(columns: readonly Float64Array[], y: Uint8Array, out: Float64Array, ranges: Float64Array): void;
 }

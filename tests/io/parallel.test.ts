@@ -38,4 +38,28 @@ describe('parallel propensity fit (worker threads)', () => {
     expect(Object.is(par.deviance, serial.deviance)).toBe(true);
     expect(par.coefficients.map((c) => [c.estimate, c.se])).toEqual(serial.coefficients.map((c) => [c.estimate, c.se]));
   });
+
+  it('the column statistics on the workers give the same means, scales and separation ranges', () => {
+    // A covariate whose treated and control ranges do not overlap is named by the separation
+    // check from the ranges the workers computed (column by column, on either worker).
+    const n = 6000;
+    const treat = Float64Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 1 : 0));
+    const data = {
+      treat,
+      x: Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 3 + (i % 7 === 0 ? 0.4 : 0)),
+      g: Array.from({ length: n }, (_, i) => ['a', 'b', 'c'][i % 3]!),
+      apart: Float64Array.from(treat, (t, i) => (t ? 10 + (i % 5) : (i % 4) - 2)),
+    };
+    const spec = { treatment: 'treat', covariates: ['x', 'g', 'apart'], warmStartRows: 0, maxIterations: 8 };
+    const serial = fitPropensity(data, spec);
+    const acc = createParallelAccumulator({ workers: 2 });
+    try {
+      const par = fitPropensity(data, { ...spec, accumulator: acc });
+      expect(serial.diagnostics.separation.suspects).toContain('apart');
+      expect(par.diagnostics).toEqual(serial.diagnostics);
+      expect(Buffer.from(par.scores.buffer).equals(Buffer.from(serial.scores.buffer))).toBe(true);
+    } finally {
+      acc.close();
+    }
+  });
 });
