@@ -156,14 +156,20 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
 
   // All units in one stable order by distance: a unit's position is where its walk starts.
   // The passes below read the distances and groups by position (ds, flags: sequential), not by
-  // unit through `sorted` (a cache miss per unit at register scale).
-  const { order: sorted, sorted: ds } = stableArgsortKeys(d);
+  // unit through `sorted` (a cache miss per unit at register scale): the sort carries each
+  // unit's flags with it (unit·4 + flags).
+  if (n >= 2 ** 29) badArgument('distance', `nearest matching takes at most 536,870,911 units, received ${n}: split the data (e.g. by region) first`);
+  const tagged = new Int32Array(n);
+  for (let i = 0; i < n; i++) tagged[i] = i * 4 + (treatment[i]! ? 1 : 0) + (discarded[i]! ? 2 : 0);
+  const { order: sorted, sorted: ds } = stableArgsortKeys(d, tagged);
   const pos = new Int32Array(n);
   const flags = new Uint8Array(n); // by position: 1 treated, 2 discarded
   for (let p = 0; p < n; p++) {
-    const u = sorted[p]!;
+    const x = sorted[p]!;
+    const u = x >>> 2;
+    sorted[p] = u;
+    flags[p] = x & 3;
     pos[u] = p;
-    flags[p] = (treatment[u]! ? 1 : 0) | (discarded[u]! ? 2 : 0);
   }
   // 'smallest' and 'largest' read the treated off that order (R's stable order(), increasing or
   // decreasing: equal distances in row order either way, so 'largest' walks blocks of equal
@@ -260,7 +266,10 @@ export function matchNearestDesign(design: MatchDesign, options: NearestOptions 
     /** Treated unit i still wants an r-th control (MatchIt: eligible and under its ratio). */
     const stopped = new Set<number>();
     const wants = (i: number, r: number) =>
-      !failed.has(i) && !stopped.has(i) && nMatches[i]! >= r - 1 && (perTreatedRatio ? perTreatedRatio.get(i)! >= r : r <= ratio);
+      (failed.size === 0 || !failed.has(i)) &&
+      (stopped.size === 0 || !stopped.has(i)) &&
+      nMatches[i]! >= r - 1 &&
+      (perTreatedRatio ? perTreatedRatio.get(i)! >= r : r <= ratio);
     /**
      * Unit i's r-th control (index in cpos) or −1: the walk starts at i's own position, at its
      * earlier matches and, when re-finding, at the control it lost (`extra`), as MatchIt's

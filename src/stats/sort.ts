@@ -21,15 +21,19 @@ export function stableArgsort(keys: Float64Array): Int32Array {
 /**
  * {@link stableArgsort}, with the keys in that order: sorted[p] = keys[order[p]] (−0 as +0),
  * rebuilt from the sort's own keys (no lookup of keys by row, which at register scale is a
- * cache miss per row).
+ * cache miss per row). With `payload` (one value per row), `order` holds the payload values in
+ * the sorted order instead of the row numbers (e.g. row·4 + flags: the flags then come out in
+ * order too, with no lookup by row either).
  */
-export function stableArgsortKeys(keys: Float64Array): { order: Int32Array; sorted: Float64Array } {
+export function stableArgsortKeys(keys: Float64Array, payload?: Int32Array): { order: Int32Array; sorted: Float64Array } {
   const n = keys.length;
+  if (payload !== undefined && payload.length !== n) throw new RangeError(`stableArgsortKeys: ${payload.length} payload values for ${n} keys`);
   if (n < 512) {
     const idx = Array.from({ length: n }, (_, i) => i);
     idx.sort((a, b) => keys[a]! - keys[b]! || a - b);
     const order = Int32Array.from(idx);
-    return { order, sorted: Float64Array.from(order, (i) => (keys[i] === 0 ? 0 : keys[i]!)) };
+    const sorted = Float64Array.from(order, (i) => (keys[i] === 0 ? 0 : keys[i]!));
+    return { order: payload ? Int32Array.from(order, (i) => payload[i]!) : order, sorted };
   }
   // Order-preserving map of each double to two unsigned 32-bit words (little-endian halves).
   let hiA = new Uint32Array(n);
@@ -54,7 +58,8 @@ export function stableArgsortKeys(keys: Float64Array): { order: Int32Array; sort
     hist[6144 + (h >>> 22)]!++;
   }
   let idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
+  if (payload) idx.set(payload);
+  else for (let i = 0; i < n; i++) idx[i] = i;
   let idx2 = new Int32Array(n);
   let hiB = new Uint32Array(n),
     loB = new Uint32Array(n);

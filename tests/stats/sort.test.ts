@@ -47,6 +47,15 @@ describe('stableArgsort (radix sort of the top 42 bits, then the runs that share
       expect(sorted.some((x) => Object.is(x, -0))).toBe(false);
     });
   }
+  it('a payload travels with its key (row·4 + flags), on the radix and the comparison paths', () => {
+    for (const n of [300, 20_000]) {
+      const keys = Float64Array.from({ length: n }, () => Math.round(rng.normal() * 50) / 7);
+      const payload = Int32Array.from({ length: n }, (_, i) => i * 4 + (i % 3));
+      const { order } = stableArgsortKeys(keys, payload);
+      expect(Array.from(order)).toEqual(Array.from(reference(keys), (i) => payload[i]!));
+    }
+    expect(() => stableArgsortKeys(new Float64Array(3), new Int32Array(2))).toThrow(/2 payload values for 3 keys/);
+  });
   it('short inputs (the comparison path) agree too', () => {
     const keys = Float64Array.from({ length: 300 }, () => Math.round(rng.normal() * 5));
     expect(Array.from(stableArgsort(keys))).toEqual(Array.from(reference(keys)));
