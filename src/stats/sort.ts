@@ -15,7 +15,7 @@
  * @example stableArgsort(Float64Array.of(0.3, 0.1, 0.3)) // Int32Array [1, 0, 2]
  */
 export function stableArgsort(keys: Float64Array): Int32Array {
-  return stableArgsortKeys(keys).order;
+  return radixArgsort(keys, undefined, false).order;
 }
 
 /**
@@ -26,13 +26,20 @@ export function stableArgsort(keys: Float64Array): Int32Array {
  * order too, with no lookup by row either).
  */
 export function stableArgsortKeys(keys: Float64Array, payload?: Int32Array): { order: Int32Array; sorted: Float64Array } {
+  if (payload !== undefined && payload.length !== keys.length)
+    throw new RangeError(`stableArgsortKeys: ${payload.length} payload values for ${keys.length} keys`);
+  const { order, sorted } = radixArgsort(keys, payload, true);
+  return { order, sorted: sorted! };
+}
+
+/** The sort behind both: the keys in order only when `withKeys` (a pass and 8n bytes otherwise spared). */
+function radixArgsort(keys: Float64Array, payload: Int32Array | undefined, withKeys: boolean): { order: Int32Array; sorted: Float64Array | null } {
   const n = keys.length;
-  if (payload !== undefined && payload.length !== n) throw new RangeError(`stableArgsortKeys: ${payload.length} payload values for ${n} keys`);
   if (n < 512) {
     const idx = Array.from({ length: n }, (_, i) => i);
     idx.sort((a, b) => keys[a]! - keys[b]! || a - b);
     const order = Int32Array.from(idx);
-    const sorted = Float64Array.from(order, (i) => (keys[i] === 0 ? 0 : keys[i]!));
+    const sorted = withKeys ? Float64Array.from(order, (i) => (keys[i] === 0 ? 0 : keys[i]!)) : null;
     return { order: payload ? Int32Array.from(order, (i) => payload[i]!) : order, sorted };
   }
   // Order-preserving map of each double to two unsigned 32-bit words (little-endian halves).
@@ -88,6 +95,7 @@ export function stableArgsortKeys(keys: Float64Array, payload?: Int32Array): { o
     [loA, loB] = [loB, loA];
   }
   orderTiedRuns(hiA, loA, idx);
+  if (!withKeys) return { order: idx, sorted: null };
   // The keys back from their images, in sorted order.
   const sorted = new Float64Array(n);
   const sw = new Uint32Array(sorted.buffer);
