@@ -5,7 +5,7 @@
  * (src/io/parallelBalance.ts) run this very source; any thread gives the same bits for a column.
  */
 
-import { orderTiedRuns } from '../stats/sort.js';
+import { radixSort42 } from '../stats/sort.js';
 
 /** Computes {@link ecdfColumns}' result, possibly on several threads (same bits). */
 export type EcdfRunner = (columns: readonly Float64Array[], t: Uint8Array, w: Float64Array) => Float64Array;
@@ -24,12 +24,12 @@ export type EcdfRunner = (columns: readonly Float64Array[], t: Uint8Array, w: Fl
  * column.
  */
 export function ecdfColumns(columns: readonly Float64Array[], t: Uint8Array, w: Float64Array): Float64Array {
-  return ecdfCore(orderTiedRuns).columns(columns, t, w);
+  return ecdfCore(radixSort42).columns(columns, t, w);
 }
 
 /** The rows with positive weight, ascending (the core's own, for callers outside it). */
 export function weightedRows(w: Float64Array): Uint32Array {
-  return ecdfCore(orderTiedRuns).weighted(w);
+  return ecdfCore(radixSort42).weighted(w);
 }
 
 /**
@@ -43,8 +43,8 @@ export function weightedRows(w: Float64Array): Uint32Array {
  * - `after(rank, m, t, w, totals, rows)`: [mean, max] after matching from those ranks (`rows`:
  *   the rows with positive weight, ascending, as `weighted(w)` gives them).
  *
- * `orderRuns` is {@link orderTiedRuns} (src/stats/sort.ts), the sort's last step, passed in
- * so that the core has no outer references (the worker defines it from its source too).
+ * `radix` is {@link radixSort42} (src/stats/sort.ts), the sort, passed in so that the core has
+ * no outer references (the worker defines it from its source too).
  * `pause`, when given, is called every 65,536 rows of a sort or walk (a background thread waits
  * there while foreground work runs); it changes no number.
  *
@@ -53,16 +53,14 @@ export function weightedRows(w: Float64Array): Uint32Array {
  * skipped) in (value, row) order — the same additions in the same order whichever path or
  * thread computes them.
  */
-export function ecdfCore(orderRuns: typeof orderTiedRuns, pause?: () => void) {
+export function ecdfCore(radix: typeof radixSort42, pause?: () => void) {
   // Rows per block between calls of `pause` (a background thread yielding to foreground work).
   const BLOCK = 65536;
-  const counts = new Uint32Array(6 * 2048);
-  // Radix buffers, made on the first column that needs a sort.
+  // Radix buffers, made on the first column that needs a sort and reused for the others.
   let bufN = -1;
-  let hiA: Uint32Array[] = [];
-  let loA: Uint32Array[] = [];
-  let tagA: Uint32Array[] = [];
-  let tags0: Uint32Array = new Uint32Array(0);
+  let buf: Uint32Array[] = [];
+  let tagA: Int32Array[] = [];
+  let tags0: Int32Array = new Int32Array(0);
   let tagsFor: Uint8Array | null = null;
 
   /** Number of treated; the sums of positive weights of treated and controls (row order). */
@@ -149,18 +147,16 @@ export function ecdfCore(orderRuns: typeof orderTiedRuns, pause?: () => void) {
   };
 
   /**
-   * Order-preserving keys of v's units and tags (row·2 + treated), ascending (ties in row order):
-   * a stable LSD radix sort of the top 42 IEEE bits (four passes of 10–11 bits, a pass skipped
-   * when every key has the same digit), then the runs those leave tied sorted by the rest (hand-written: sorting indices with a comparator is the slowest step of the
-   * table at register scale).
+   * Order-preserving keys of v's units and tags (row·2 + treated), ascending (ties in row order),
+   * by `radix` (hand-written: sorting indices with a comparator is the slowest step of the table
+   * at register scale). Tags are read as unsigned (>>> 1, & 1).
    */
-  const sort = (v: Float64Array, t: Uint8Array): { hi: Uint32Array; lo: Uint32Array; tags: Uint32Array } => {
+  const sort = (v: Float64Array, t: Uint8Array): { hi: Uint32Array; lo: Uint32Array; tags: Int32Array } => {
     const n = v.length;
     if (bufN !== n) {
-      hiA = [new Uint32Array(n), new Uint32Array(n)];
-      loA = [new Uint32Array(n), new Uint32Array(n)];
-      tagA = [new Uint32Array(n), new Uint32Array(n)];
-      tags0 = new Uint32Array(n);
+      buf = [new Uint32Array(n), new Uint32Array(n), new Uint32Array(n), new Uint32Array(n)];
+      tagA = [new Int32Array(n), new Int32Array(n)];
+      tags0 = new Int32Array(n);
       bufN = n;
       tagsFor = null;
     }
@@ -168,70 +164,9 @@ export function ecdfCore(orderRuns: typeof orderTiedRuns, pause?: () => void) {
       for (let i = 0; i < n; i++) tags0[i] = i * 2 + (t[i] ? 1 : 0);
       tagsFor = t;
     }
-    const bits = new Uint32Array(v.buffer, v.byteOffset, 2 * n);
-    let hi = hiA[0]!,
-      lo = loA[0]!,
-      tag = tagA[0]!;
-    let hi2 = hiA[1]!,
-      lo2 = loA[1]!,
-      tag2 = tagA[1]!;
-    counts.fill(0);
-    tag.set(tags0);
-    for (let i = 0; i < n; i++) {
-      if (pause && i % BLOCK === 0) pause();
-      let h: number, l: number;
-      if (v[i] === 0) {
-        h = 0x80000000; // +0 and −0 alike
-        l = 0;
-      } else {
-        h = bits[2 * i + 1]!;
-        l = bits[2 * i]!;
-        if (h & 0x80000000) {
-          h = ~h >>> 0;
-          l = ~l >>> 0;
-        } else h = (h | 0x80000000) >>> 0;
-      }
-      hi[i] = h;
-      lo[i] = l;
-      counts[4096 + (l >>> 22)]!++;
-      counts[6144 + (h & 0x7ff)]!++;
-      counts[8192 + ((h >>> 11) & 0x7ff)]!++;
-      counts[10240 + (h >>> 22)]!++;
-    }
-    // The low 22 bits of the key are left out of the passes: they order only values that share
-    // the other 42 (rare in data), and those runs are put in order after (below).
-    for (let d = 2; d < 6; d++) {
-      const base = d * 2048;
-      // Skip the pass when one bucket holds every key.
-      let trivial = false;
-      for (let b = 0; b < 2048; b++) {
-        const c = counts[base + b]!;
-        if (c === n) trivial = true;
-        if (c !== 0) break;
-      }
-      if (trivial) continue;
-      let sum = 0;
-      for (let b = 0; b < 2048; b++) {
-        const c = counts[base + b]!;
-        counts[base + b] = sum;
-        sum += c;
-      }
-      const shift = (d % 3) * 11;
-      const keys = d >= 3 ? hi : lo;
-      for (let k = 0; k < n; k++) {
-        if (pause && k % BLOCK === 0) pause();
-        const dst = counts[base + ((keys[k]! >>> shift) & 0x7ff)]!++;
-        hi2[dst] = hi[k]!;
-        lo2[dst] = lo[k]!;
-        tag2[dst] = tag[k]!;
-      }
-      [hi, hi2] = [hi2, hi];
-      [lo, lo2] = [lo2, lo];
-      [tag, tag2] = [tag2, tag];
-    }
-    // Runs of keys equal but for their low 22 bits: ordered by the rest (src/stats/sort.ts).
-    orderRuns(hi, lo, tag);
-    return { hi, lo, tags: tag };
+    tagA[0]!.set(tags0);
+    const r = radix(v, tagA[0]!, buf[0]!, buf[1]!, buf[2]!, buf[3]!, tagA[1]!, pause ?? null);
+    return { hi: r.hi, lo: r.lo, tags: r.payload };
   };
 
   const sortable = (v: Float64Array): boolean => !binary(v) && integerSpan(v) === null;

@@ -16,15 +16,15 @@ import { ecdfColumns, ecdfCore, type EcdfRunner } from '../balance/ecdf.js';
 import { resolveTreatment } from '../data/design.js';
 import { ownValue, type Table } from '../data/table.js';
 import { foreground } from './foreground.js';
-import { orderTiedRuns } from '../stats/sort.js';
+import { radixSort42 } from '../stats/sort.js';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const __name = (f) => f;
-const orderTiedRuns = ${orderTiedRuns.toString()};
+const radixSort42 = ${radixSort42.toString()};
 const ecdfCore = ${ecdfCore.toString()};
 const prepareColumn = ${prepareColumn.toString()};
-const core = ecdfCore(orderTiedRuns);
+const core = ecdfCore(radixSort42);
 parentPort.on('message', (m) => {
   const sig = new Int32Array(m.signal);
   try {
@@ -51,7 +51,7 @@ parentPort.on('message', (m) => {
     if (m.op === 'prepare') {
       // Background work: wait while the fit's passes run (foreground.ts).
       const gate = new Int32Array(m.gate);
-      const bg = ecdfCore(orderTiedRuns, () => {
+      const bg = ecdfCore(radixSort42, () => {
         for (;;) {
           const v = Atomics.load(gate, 0);
           if (v <= 0) return;
@@ -235,7 +235,7 @@ export function prepareParallelEcdf(columns: readonly Float64Array[], t: Uint8Ar
     if (worker) void worker.terminate();
     worker = null;
   };
-  const core = ecdfCore(orderTiedRuns);
+  const core = ecdfCore(radixSort42);
   const sameTreatment = (t2: Uint8Array) => {
     if (t2.length !== n) return false;
     for (let i = 0; i < n; i++) if (t2[i] !== tCopy[i]) return false;

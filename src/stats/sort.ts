@@ -42,60 +42,13 @@ function radixArgsort(keys: Float64Array, payload: Int32Array | undefined, withK
     const sorted = withKeys ? Float64Array.from(order, (i) => (keys[i] === 0 ? 0 : keys[i]!)) : null;
     return { order: payload ? Int32Array.from(order, (i) => payload[i]!) : order, sorted };
   }
-  // Order-preserving map of each double to two unsigned 32-bit words (little-endian halves).
-  let hiA = new Uint32Array(n);
-  let loA = new Uint32Array(n);
-  const f = new Float64Array(1);
-  const u = new Uint32Array(f.buffer);
-  const hist = new Int32Array(4 * 2048);
-  for (let i = 0; i < n; i++) {
-    const v = keys[i]!;
-    f[0] = v === 0 ? 0 : v;
-    let h = u[1]!;
-    let l = u[0]!;
-    if (h & 0x80000000) {
-      h = ~h >>> 0;
-      l = ~l >>> 0;
-    } else h = (h | 0x80000000) >>> 0;
-    hiA[i] = h;
-    loA[i] = l;
-    hist[l >>> 22]!++;
-    hist[2048 + (h & 0x7ff)]!++;
-    hist[4096 + ((h >>> 11) & 0x7ff)]!++;
-    hist[6144 + (h >>> 22)]!++;
-  }
-  let idx = new Int32Array(n);
-  if (payload) idx.set(payload);
-  else for (let i = 0; i < n; i++) idx[i] = i;
-  let idx2 = new Int32Array(n);
-  let hiB = new Uint32Array(n),
-    loB = new Uint32Array(n);
-  // Digits: lo bits 22–31, then hi bits 0–10, 11–21, 22–31 (2,048 buckets stay in cache). Keys
-  // travel with the indices so every pass reads sequentially; all histograms come from one read.
-  for (let pass = 0; pass < 4; pass++) {
-    const base = pass * 2048;
-    const shift = pass === 0 ? 22 : (pass - 1) * 11;
-    const w = pass === 0 ? loA : hiA;
-    // A digit every key shares leaves the order as it is.
-    if (hist[base + ((w[0]! >>> shift) & 0x7ff)] === n) continue;
-    let sum = 0;
-    for (let b = 0; b < 2048; b++) {
-      const c = hist[base + b]!;
-      hist[base + b] = sum;
-      sum += c;
-    }
-    for (let k = 0; k < n; k++) {
-      const dst = hist[base + ((w[k]! >>> shift) & 0x7ff)]!++;
-      idx2[dst] = idx[k]!;
-      hiB[dst] = hiA[k]!;
-      loB[dst] = loA[k]!;
-    }
-    [idx, idx2] = [idx2, idx];
-    [hiA, hiB] = [hiB, hiA];
-    [loA, loB] = [loB, loA];
-  }
-  orderTiedRuns(hiA, loA, idx);
-  if (!withKeys) return { order: idx, sorted: null };
+  const rows = new Int32Array(n);
+  if (payload) rows.set(payload);
+  else for (let i = 0; i < n; i++) rows[i] = i;
+  const r = radixSort42(keys, rows, new Uint32Array(n), new Uint32Array(n), new Uint32Array(n), new Uint32Array(n), new Int32Array(n), null);
+  if (!withKeys) return { order: r.payload, sorted: null };
+  const hiA = r.hi;
+  const loA = r.lo;
   // The keys back from their images, in sorted order.
   const sorted = new Float64Array(n);
   const sw = new Uint32Array(sorted.buffer);
@@ -109,20 +62,89 @@ function radixArgsort(keys: Float64Array, payload: Int32Array | undefined, withK
       sw[2 * p + 1] = ~h;
     }
   }
-  return { order: idx, sorted };
+  return { order: r.payload, sorted };
 }
 
 /**
- * The last step of a stable LSD radix sort of 64-bit keys on their top 42 bits (hi = bits
- * 32–63, lo = bits 0–31, both in sorted order): the runs of keys equal in those 42 bits but not
- * in the low 22 (values within about 1e-9 of each other relatively: rare in data) are ordered by
- * the low word, stably (insertion sort for short runs, else a stable comparison sort), with
- * `payload` (row indices or tags) moved along; the order is then that of the full keys, ties in
- * their order before. In place. Self-contained: the balance worker gets its source with
- * `ecdfCore`'s, which sorts this way too.
+ * The radix sort behind {@link stableArgsort} and the balance table's eCDF sorts: `keys` (finite
+ * doubles, −0 as +0) in ascending order of their order-preserving 64-bit images, stably, with
+ * `payload` (row numbers or tags) moved along. A stable LSD radix sort of the top 42 bits (four
+ * passes of 10–11 bits, 2,048 buckets that stay in cache; all histograms from one read; a pass
+ * skipped when every key has the same digit); the images travel with the payload so every pass
+ * reads sequentially. Then the runs of keys equal in those 42 bits but not in the low 22 (values
+ * within about 1e-9 of each other relatively: rare in data) are ordered by the low word, stably
+ * (insertion sort for short runs, else a stable comparison sort): the order of a full 64-bit
+ * sort, two passes fewer.
+ *
+ * `hi`, `lo`, `hi2`, `lo2`, `payload2`: scratch of keys.length each (any content; `payload` is
+ * read and becomes scratch too); returned: which of them hold the sorted images (hi = bits 32–63,
+ * lo = bits 0–31, sign-flipped so that unsigned order is numeric order) and the payload.
+ * `pause`: null, or called every 65,536 keys of each pass (a background thread yielding to
+ * foreground work; it changes nothing). Self-contained (no outer references): the balance
+ * worker gets its source.
  */
-export function orderTiedRuns(hi: Uint32Array, lo: Uint32Array, payload: Uint32Array | Int32Array): void {
-  const n = hi.length;
+export function radixSort42(
+  keys: Float64Array,
+  payload: Int32Array,
+  hi: Uint32Array,
+  lo: Uint32Array,
+  hi2: Uint32Array,
+  lo2: Uint32Array,
+  payload2: Int32Array,
+  pause: (() => void) | null,
+): { hi: Uint32Array; lo: Uint32Array; payload: Int32Array } {
+  const BLOCK = 65536;
+  const n = keys.length;
+  const bits = new Uint32Array(keys.buffer, keys.byteOffset, 2 * n);
+  const hist = new Int32Array(4 * 2048);
+  for (let i = 0; i < n; i++) {
+    if (pause && i % BLOCK === 0) pause();
+    let h: number, l: number;
+    if (keys[i] === 0) {
+      h = 0x80000000; // +0 and −0 alike
+      l = 0;
+    } else {
+      h = bits[2 * i + 1]!;
+      l = bits[2 * i]!;
+      if (h & 0x80000000) {
+        h = ~h >>> 0;
+        l = ~l >>> 0;
+      } else h = (h | 0x80000000) >>> 0;
+    }
+    hi[i] = h;
+    lo[i] = l;
+    hist[l >>> 22]!++;
+    hist[2048 + (h & 0x7ff)]!++;
+    hist[4096 + ((h >>> 11) & 0x7ff)]!++;
+    hist[6144 + (h >>> 22)]!++;
+  }
+  // Digits: lo bits 22–31, then hi bits 0–10, 11–21, 22–31.
+  let pl = payload;
+  let pl2 = payload2;
+  for (let pass = 0; pass < 4; pass++) {
+    const base = pass * 2048;
+    const shift = pass === 0 ? 22 : (pass - 1) * 11;
+    const w = pass === 0 ? lo : hi;
+    // A digit every key shares leaves the order as it is.
+    if (n === 0 || hist[base + ((w[0]! >>> shift) & 0x7ff)] === n) continue;
+    let sum = 0;
+    for (let b = 0; b < 2048; b++) {
+      const c = hist[base + b]!;
+      hist[base + b] = sum;
+      sum += c;
+    }
+    for (let k = 0; k < n; k++) {
+      if (pause && k % BLOCK === 0) pause();
+      const dst = hist[base + ((w[k]! >>> shift) & 0x7ff)]!++;
+      pl2[dst] = pl[k]!;
+      hi2[dst] = hi[k]!;
+      lo2[dst] = lo[k]!;
+    }
+    [pl, pl2] = [pl2, pl];
+    [hi, hi2] = [hi2, hi];
+    [lo, lo2] = [lo2, lo];
+  }
+  // The runs tied on the top 42 bits, in order of the low 22.
   for (let a = 0; a < n; ) {
     const h = hi[a]!;
     const top = lo[a]! >>> 22;
@@ -136,27 +158,28 @@ export function orderTiedRuns(hi: Uint32Array, lo: Uint32Array, payload: Uint32A
       if (b - a <= 32) {
         for (let i = a + 1; i < b; i++) {
           const l = lo[i]!;
-          const x = payload[i]!;
+          const x = pl[i]!;
           let j = i - 1;
           while (j >= a && lo[j]! > l) {
             lo[j + 1] = lo[j]!;
-            payload[j + 1] = payload[j]!;
+            pl[j + 1] = pl[j]!;
             j--;
           }
           lo[j + 1] = l;
-          payload[j + 1] = x;
+          pl[j + 1] = x;
         }
       } else {
         const run = Array.from({ length: b - a }, (_, k) => a + k);
         run.sort((x, y) => lo[x]! - lo[y]!); // stable (ECMAScript 2019)
         const l2 = run.map((x) => lo[x]!);
-        const p2 = run.map((x) => payload[x]!);
+        const p2 = run.map((x) => pl[x]!);
         for (let k = a; k < b; k++) {
           lo[k] = l2[k - a]!;
-          payload[k] = p2[k - a]!;
+          pl[k] = p2[k - a]!;
         }
       }
     }
     a = b;
   }
+  return { hi, lo, payload: pl };
 }

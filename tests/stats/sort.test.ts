@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stableArgsort, stableArgsortKeys } from '../../src/stats/sort.js';
+import { radixSort42, stableArgsort, stableArgsortKeys } from '../../src/stats/sort.js';
 import { createRng } from '../../src/random.js';
 
 /** The definition: indices by key, equal keys (−0 = +0) in index order. */
@@ -59,5 +59,17 @@ describe('stableArgsort (radix sort of the top 42 bits, then the runs that share
   it('short inputs (the comparison path) agree too', () => {
     const keys = Float64Array.from({ length: 300 }, () => Math.round(rng.normal() * 5));
     expect(Array.from(stableArgsort(keys))).toEqual(Array.from(reference(keys)));
+  });
+  it('radixSort42 as the balance worker calls it (row·2 + treated tags, a pause): the same order, pausing every 65,536 keys', () => {
+    const n = 150_000;
+    const keys = Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? ulpsAbove(0.25, i % 7) : rng.normal()));
+    const scratch = () => new Uint32Array(n);
+    let pauses = 0;
+    const tags = Int32Array.from({ length: n }, (_, i) => i * 2 + (i % 11 === 0 ? 1 : 0));
+    const r = radixSort42(keys, tags, scratch(), scratch(), scratch(), scratch(), new Int32Array(n), () => pauses++);
+    expect(Array.from(r.payload, (t) => t >>> 1)).toEqual(Array.from(reference(keys)));
+    expect(Array.from(r.payload, (t) => t & 1)).toEqual(Array.from(reference(keys), (i) => (i % 11 === 0 ? 1 : 0)));
+    // One pause per 65,536 keys of the key pass and of each of the passes not skipped (here all four).
+    expect(pauses).toBe(5 * Math.ceil(n / 65_536));
   });
 });
